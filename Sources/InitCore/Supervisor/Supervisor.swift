@@ -1,0 +1,426 @@
+/// How signals and exit codes are treated, from the command line.
+public struct SignalPolicy: Sendable, Equatable {
+    /// Received signal → signal to forward; 0 drops it (dumb-init's `--rewrite`).
+    public var rewrite: [Int32: Int32] = [:]
+    /// Forward to the main program's whole process group (default) or to it alone.
+    public var toGroup = true
+    /// Exit codes of the main program reported as 0 (tini's `-e`).
+    public var exitCodesAsSuccess: Set<Int32> = []
+    /// Resume a main program stopped by Ctrl-Z/SIGTTIN/SIGTTOU: a container has no job
+    /// control shell to do it, and a stopped main program would hang it.
+    public var resumeTerminalStops = true
+
+    public init() {}
+
+    /// The signal to forward for `signal`, or nil to drop it.
+    public func translate(_ signal: Int32) -> Int32? {
+        guard let target = rewrite[signal] else { return signal }
+        return target == 0 ? nil : target
+    }
+}
+
+/// The whole supervision policy as a pure state machine: events in, actions out.
+///
+/// ```swift
+/// var supervisor = Supervisor(configuration: config, policy: SignalPolicy())
+/// let actions = supervisor.handle(.boot, at: now)        // [.spawn(0), …]
+/// ```
+/// Deadlines are derived from the state (`nextDeadline`); when it passes the runtime sends
+/// `.tick`. Nothing here reads a clock or makes a syscall.
+public struct Supervisor: Sendable {
+    public private(set) var units: [Unit]
+    public let settings: GlobalSettings
+    public let policy: SignalPolicy
+    public private(set) var phase: Phase = .booting
+    /// The code swinit will exit with, once something has decided it.
+    public private(set) var exitCode: Int32? = nil
+    private var unitByPid: [Int32: UnitID] = [:]
+    /// The main program's stop signal in a shutdown asked for by a signal.
+    private var shutdownSignal: Int32? = nil
+
+    /// Where swinit as a whole is.
+    public enum Phase: Sendable, Equatable {
+        case booting
+        case running
+        /// Stopping units in reverse dependency order.
+        case shuttingDown
+        /// Units are down; leftover processes got `signal`; at `deadline` the next step.
+        case sweeping(signal: Int32, deadline: Instant)
+        case finished
+    }
+
+    public init(configuration: Configuration, policy: SignalPolicy = SignalPolicy()) {
+        self.settings = configuration.settings
+        self.policy = policy
+        var units: [Unit] = []
+        for service in configuration.services {
+            if service.instances <= 1 {
+                units.append(Unit(id: units.count, name: service.name, instance: nil, config: service))
+            } else {
+                for i in 0..<service.instances {
+                    units.append(Unit(id: units.count, name: "\(service.name).\(i)", instance: i, config: service))
+                }
+            }
+        }
+        for index in units.indices {
+            let config = units[index].config
+            let ids = { (names: [String]) in units.filter { names.contains($0.config.name) }.map(\.id) }
+            units[index].waitsFor = ids(config.after + config.requires)
+            units[index].requiredUnits = ids(config.requires)
+        }
+        self.units = units
+    }
+
+    /// The earliest time something is due, or nil when only an event can change anything.
+    public var nextDeadline: Instant? {
+        var earliest: Instant? = nil
+        func consider(_ t: Instant) { if earliest == nil || t < earliest! { earliest = t } }
+        for unit in units {
+            switch unit.state {
+            case .backoff(let until): consider(until)
+            case .draining(_, _, let signalAt): consider(signalAt)
+            case .stopping(_, _, let killAt?): consider(killAt)
+            default: break
+            }
+        }
+        if case .sweeping(_, let deadline) = phase { consider(deadline) }
+        return earliest
+    }
+
+    /// The unit of the main (`--`) program, if any.
+    public var mainUnit: UnitID? { units.first { $0.config.isMain }?.id }
+
+    /// Handles one event and returns what to do, in order.
+    public mutating func handle(_ event: Event, at now: Instant) -> [Action] {
+        var out: [Action] = []
+        switch event {
+        case .boot:
+            if phase == .booting { phase = .running }
+        case .spawned(let id, let pid):
+            guard units[id].state == .spawning else { preconditionFailure("spawned \(units[id].name) while \(units[id].state.name)") }
+            units[id].state = .running(pid: pid, since: now)
+            unitByPid[pid] = id
+            log(&out, units[id].config.isMain ? .info : .notice, "\(units[id].name) started (pid \(pid))")
+        case .spawnFailed(let id, let failure):
+            spawnFailed(id, failure, now: now, &out)
+        case .childExited(let pid, let status):
+            if let id = unitByPid.removeValue(forKey: pid) { unitExited(id, status, now: now, &out) }
+        case .childStopped(let pid, let signal):
+            if let id = unitByPid[pid], units[id].config.isMain, policy.resumeTerminalStops,
+               [Signals.tstp, Signals.ttin, Signals.ttou].contains(signal) {
+                log(&out, .notice, "\(units[id].name) was stopped by SIG\(Signals.name(signal)); resuming it (no job control in a container)")
+                out.append(.kill(target(of: pid), signal: Signals.cont))
+            }
+        case .noChildrenLeft:
+            if case .sweeping = phase { finish(&out) }
+        case .signal(let signal):
+            received(signal, now: now, &out)
+        case .tick:
+            tick(now: now, &out)
+        }
+        advance(now: now, &out)
+        return out
+    }
+
+    // MARK: Starting
+
+    /// Starts whatever may start, or stops whatever may stop, after any event.
+    private mutating func advance(now: Instant, _ out: inout [Action]) {
+        switch phase {
+        case .booting, .finished, .sweeping:
+            return
+        case .running:
+            for id in units.indices where units[id].state == .waiting && units[id].wanted && dependenciesAllow(id) {
+                spawn(id, &out)
+            }
+        case .shuttingDown:
+            for id in units.indices where units[id].state.pid != nil && !isStopping(id) && !dependantsAlive(id) {
+                beginStop(id, signal: stopSignal(for: id), now: now, &out)
+            }
+            if units.allSatisfy({ !$0.state.isAlive }) {
+                phase = .sweeping(signal: Signals.term, deadline: now + settings.grace)
+                out.append(.sweep(signal: Signals.term))
+            }
+        }
+    }
+
+    /// `after` waits until each dependency is up or has given up; `requires` needs it up.
+    private func dependenciesAllow(_ id: UnitID) -> Bool {
+        let unit = units[id]
+        for dep in unit.waitsFor {
+            let other = units[dep]
+            if other.isUp { continue }
+            if other.hasGivenUp && !unit.requiredUnits.contains(dep) { continue }
+            return false
+        }
+        return true
+    }
+
+    private mutating func spawn(_ id: UnitID, _ out: inout [Action]) {
+        units[id].state = .spawning
+        out.append(.spawn(id))
+    }
+
+    private mutating func spawnFailed(_ id: UnitID, _ failure: SpawnFailure, now: Instant, _ out: inout [Action]) {
+        let unit = units[id]
+        let program = unit.config.command.first ?? ""
+        log(&out, .error, "\(unit.config.isMain ? "" : unit.name + ": ")cannot run '\(program)': \(failure.reason)")
+        let status = WaitStatus.exited(failure.exitCode)
+        if unit.config.isMain {
+            units[id].state = .fatal(status)
+            units[id].lastExit = status
+            beginShutdown(code: failure.exitCode, &out)
+            return
+        }
+        // Counts as a death at once, before start-time.
+        units[id].lastExit = status
+        crashed(id, status, uptime: .zero, now: now, &out)
+    }
+
+    // MARK: Exits
+
+    private mutating func unitExited(_ id: UnitID, _ status: WaitStatus, now: Instant, _ out: inout [Action]) {
+        let unit = units[id]
+        units[id].lastExit = status
+        switch unit.state {
+        case .draining, .stopping:
+            // We asked for it. A unit stopped because a requirement went down waits to start again.
+            units[id].state = unit.wanted ? .waiting : .stopped
+            log(&out, unit.config.isMain ? .info : .notice, "\(unit.name) stopped (\(status))")
+            if unit.config.isMain { mainEnded(status, &out) }
+            stopDependants(of: id, now: now, &out)
+            return
+        case .running(_, let since):
+            crashed(id, status, uptime: now - since, now: now, &out)
+            stopDependants(of: id, now: now, &out)
+        default:
+            preconditionFailure("exit of \(unit.name) while \(unit.state.name)")
+        }
+    }
+
+    /// A unit ended without being asked to: restart it, or let it rest, by its policy.
+    private mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, _ out: inout [Action]) {
+        let config = units[id].config
+        let name = units[id].name
+        if config.isMain {
+            units[id].state = .exited(status)
+            log(&out, .info, "\(name) \(status)")
+            mainEnded(status, &out)
+            return
+        }
+        let success = config.succeeded(status)
+        let restart: Bool
+        switch config.restart {
+        case .always: restart = !(config.kind == .oneshot && success)
+        case .onFailure: restart = !success
+        case .never: restart = false
+        }
+        guard restart, phase == .running, units[id].wanted else {
+            units[id].state = .exited(status)
+            log(&out, success ? .notice : .warning, "\(name) \(status)")
+            if config.critical && !(config.kind == .oneshot && success) {
+                log(&out, .notice, "\(name) is critical: shutting down")
+                beginShutdown(code: status.shellCode, &out)
+            }
+            return
+        }
+        units[id].quickFailures = uptime < config.startTime ? units[id].quickFailures + 1 : 0
+        if let retries = config.startRetries, units[id].quickFailures > retries {
+            units[id].state = .fatal(status)
+            log(&out, .error, "\(name) \(status); gave up after \(units[id].quickFailures) quick exits in a row (start-retries = \(retries))")
+            if config.critical || config.onFatal == .shutdown {
+                beginShutdown(code: status.shellCode == 0 ? 1 : status.shellCode, &out)
+            }
+            return
+        }
+        if uptime >= config.backoff.resetAfter { units[id].nextDelay = config.backoff.initial }
+        let delay = units[id].nextDelay
+        units[id].nextDelay = config.backoff.next(after: delay)
+        units[id].restarts += 1
+        if delay == .zero {
+            log(&out, .notice, "\(name) \(status); restarting")
+            spawnWhenAllowed(id, &out)
+        } else {
+            log(&out, .notice, "\(name) \(status); restarting in \(delay)")
+            units[id].state = .backoff(until: now + delay)
+        }
+    }
+
+    private mutating func spawnWhenAllowed(_ id: UnitID, _ out: inout [Action]) {
+        if dependenciesAllow(id) { spawn(id, &out) } else { units[id].state = .waiting }
+    }
+
+    /// The main program ended: its code becomes the container's.
+    private mutating func mainEnded(_ status: WaitStatus, _ out: inout [Action]) {
+        var code = status.shellCode
+        if policy.exitCodesAsSuccess.contains(code) { code = 0 }
+        beginShutdown(code: code, &out)
+    }
+
+    /// Units that require `id` go down with it (and come back once it is up again).
+    private mutating func stopDependants(of id: UnitID, now: Instant, _ out: inout [Action]) {
+        guard phase == .running else { return }
+        for other in units.indices where units[other].requiredUnits.contains(id) {
+            if units[other].state.pid != nil, !isStopping(other) {
+                log(&out, .notice, "stopping \(units[other].name): it requires \(units[id].name)")
+                beginStop(other, signal: units[other].config.stopSignal, now: now, &out)
+            } else if case .backoff = units[other].state {
+                units[other].state = .waiting
+            }
+        }
+    }
+
+    // MARK: Stopping
+
+    private func isStopping(_ id: UnitID) -> Bool {
+        switch units[id].state {
+        case .draining, .stopping: return true
+        default: return false
+        }
+    }
+
+    /// A unit still alive that waits for `id`: `id` must outlive it.
+    private func dependantsAlive(_ id: UnitID) -> Bool {
+        units.contains { $0.waitsFor.contains(id) && $0.state.isAlive }
+    }
+
+    private func stopSignal(for id: UnitID) -> Int32 {
+        if units[id].config.isMain, let signal = shutdownSignal { return signal }
+        return units[id].config.stopSignal
+    }
+
+    private func stopTimeout(for id: UnitID) -> TimeSpan {
+        units[id].config.stopTimeout ?? settings.stopTimeout
+    }
+
+    private func target(of pid: Int32) -> KillTarget {
+        policy.toGroup ? .group(pid) : .process(pid)
+    }
+
+    private func groupTarget(_ id: UnitID, pid: Int32) -> KillTarget {
+        units[id].config.isMain ? target(of: pid) : .group(pid)
+    }
+
+    private mutating func beginStop(_ id: UnitID, signal: Int32, now: Instant, _ out: inout [Action]) {
+        guard case .running(let pid, let since) = units[id].state else { return }
+        let delay = units[id].config.stopDelay
+        if delay > .zero {
+            units[id].state = .draining(pid: pid, since: since, signalAt: now + delay)
+            log(&out, .info, "\(units[id].name): stop signal in \(delay)")
+        } else {
+            sendStop(id, pid: pid, since: since, signal: signal, now: now, &out)
+        }
+    }
+
+    private mutating func sendStop(_ id: UnitID, pid: Int32, since: Instant, signal: Int32, now: Instant, _ out: inout [Action]) {
+        let target = groupTarget(id, pid: pid)
+        out.append(.kill(target, signal: signal))
+        // A stopped process would not act on the signal until continued.
+        if signal != Signals.kill && signal != Signals.cont { out.append(.kill(target, signal: Signals.cont)) }
+        units[id].state = .stopping(pid: pid, since: since, killAt: now + stopTimeout(for: id))
+    }
+
+    /// Everything goes down, in reverse dependency order; then leftovers; then exit.
+    private mutating func beginShutdown(code: Int32?, _ out: inout [Action]) {
+        if exitCode == nil, let code { exitCode = code }
+        guard phase == .running || phase == .booting else { return }
+        phase = .shuttingDown
+        for id in units.indices {
+            units[id].wanted = false
+            switch units[id].state {
+            case .waiting, .backoff: units[id].state = .stopped
+            default: break
+            }
+        }
+    }
+
+    /// Everything is down and reaped.
+    private mutating func finish(_ out: inout [Action]) {
+        phase = .finished
+        out.append(.exit(code: exitCode ?? 0))
+    }
+
+    // MARK: Signals
+
+    private mutating func received(_ signal: Int32, now: Instant, _ out: inout [Action]) {
+        let main = mainUnit
+        let terminating = signal == Signals.term || signal == Signals.int
+        switch phase {
+        case .booting, .running:
+            if terminating {
+                log(&out, .info, "received SIG\(Signals.name(signal)): shutting down")
+                if main != nil {
+                    // The main program's code stays the container's; it gets the (rewritten) signal.
+                    shutdownSignal = policy.translate(signal) ?? Signals.term
+                    beginShutdown(code: nil, &out)
+                } else {
+                    beginShutdown(code: 0, &out)
+                }
+                return
+            }
+        case .shuttingDown, .sweeping:
+            if terminating {
+                log(&out, .notice, "received SIG\(Signals.name(signal)) again: killing everything now")
+                for id in units.indices {
+                    switch units[id].state {
+                    case .running(let pid, let since), .draining(let pid, let since, _), .stopping(let pid, let since, _):
+                        out.append(.kill(.group(pid), signal: Signals.kill))
+                        units[id].state = .stopping(pid: pid, since: since, killAt: nil)
+                    default:
+                        break
+                    }
+                }
+                if case .sweeping = phase {
+                    phase = .sweeping(signal: Signals.kill, deadline: now + .seconds(1))
+                    out.append(.sweep(signal: Signals.kill))
+                }
+                return
+            }
+        case .finished:
+            return
+        }
+        guard let forwarded = policy.translate(signal) else {
+            log(&out, .debug, "dropped SIG\(Signals.name(signal)) (rewritten to 0)")
+            return
+        }
+        if let main, let pid = units[main].state.pid {
+            log(&out, .debug, "forwarding SIG\(Signals.name(forwarded)) to \(units[main].name) (pid \(pid))")
+            out.append(.kill(target(of: pid), signal: forwarded))
+        } else {
+            log(&out, .debug, "ignored SIG\(Signals.name(signal)): no main program to forward it to")
+        }
+    }
+
+    // MARK: Deadlines
+
+    private mutating func tick(now: Instant, _ out: inout [Action]) {
+        for id in units.indices {
+            switch units[id].state {
+            case .backoff(let until) where until <= now:
+                if phase == .running && units[id].wanted { spawnWhenAllowed(id, &out) } else { units[id].state = .stopped }
+            case .draining(let pid, let since, let signalAt) where signalAt <= now:
+                sendStop(id, pid: pid, since: since, signal: stopSignal(for: id), now: now, &out)
+            case .stopping(let pid, let since, let killAt?) where killAt <= now:
+                log(&out, .warning, "\(units[id].name) did not stop within \(stopTimeout(for: id)): sending SIGKILL")
+                out.append(.kill(.group(pid), signal: Signals.kill))
+                units[id].state = .stopping(pid: pid, since: since, killAt: nil)
+            default:
+                break
+            }
+        }
+        if case .sweeping(let signal, let deadline) = phase, deadline <= now {
+            if signal == Signals.kill {
+                log(&out, .warning, "some processes could not be reaped after SIGKILL; exiting anyway")
+                finish(&out)
+            } else {
+                log(&out, .warning, "leftover processes did not exit within \(settings.grace): sending SIGKILL")
+                phase = .sweeping(signal: Signals.kill, deadline: now + .seconds(1))
+                out.append(.sweep(signal: Signals.kill))
+            }
+        }
+    }
+
+    private func log(_ out: inout [Action], _ level: LogLevel, _ message: String) {
+        out.append(.log(level, message))
+    }
+}

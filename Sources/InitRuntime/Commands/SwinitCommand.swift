@@ -1,0 +1,141 @@
+import CSystem
+import Glibc
+import InitCore
+
+/// `swinit`: argv and environment → mode → run the loop → exit code.
+public enum SwinitCommand {
+    public static func main(arguments: [String]) -> Int32 {
+        let environment = currentEnvironment()
+        let options: LaunchOptions
+        do {
+            options = try LaunchOptions.parse(arguments: arguments, environment: Dictionary(environment, uniquingKeysWith: { $1 }))
+        } catch {
+            writeAll(2, "swinit: \(error.message)\n")
+            return 2
+        }
+        switch options.mode {
+        case .help:
+            writeAll(1, usage)
+            return 0
+        case .version:
+            writeAll(1, "swinit \(Version.string)\n")
+            return 0
+        case .check, .exampleConfig, .schedule:
+            writeAll(2, "swinit: this command is not available yet\n")
+            return 2
+        case .run:
+            return run(options, environment: environment)
+        }
+    }
+
+    static func run(_ options: LaunchOptions, environment: [(String, String)]) -> Int32 {
+        let console = Console(verbosity: options.verbosity)
+        var configuration = Configuration()
+        if !options.program.isEmpty {
+            var main = ServiceConfig(name: mainName(options.program), command: options.program)
+            main.isMain = true
+            main.restart = .never
+            main.critical = true
+            main.startRetries = nil
+            configuration.services.append(main)
+        } else {
+            console.log(.error, "nothing to run: give a program after '--' (swinit -- myapp args), or a config with --config")
+            return 2
+        }
+        if let timeout = options.stopTimeout { configuration.settings.stopTimeout = timeout }
+        if let grace = options.grace { configuration.settings.grace = grace }
+
+        let isPID1 = getpid() == 1
+        let listenDescriptors = socketActivationDescriptors(environment)
+        // Descriptors we inherited are not ours to keep open (they would leak into every
+        // service); socket-activation ones are kept for the main program.
+        cs_close_from(3 + listenDescriptors)
+        if options.subreaper && !isPID1 {
+            if cs_set_child_subreaper() == 0 {
+                console.log(.info, "not PID 1: registered as child subreaper, so orphans are reaped here")
+            } else {
+                console.log(.warning, SystemError(call: "prctl(PR_SET_CHILD_SUBREAPER)", errno: errno).description + "; orphans will not be reaped")
+            }
+        }
+        if let signal = options.parentDeathSignal, cs_set_parent_death_signal(signal) != 0 {
+            console.log(.warning, SystemError(call: "prctl(PR_SET_PDEATHSIG)", errno: errno).description)
+        }
+        let workdir = currentDirectory()
+        if workdir != nil { _ = chdir("/") }
+
+        let context = LaunchContext(
+            workdir: workdir, environment: environment, terminal: foregroundTerminal(),
+            newSession: options.newSession, listenDescriptors: listenDescriptors, isPID1: isPID1)
+        let supervisor = Supervisor(configuration: configuration, policy: options.signals)
+        do {
+            let runtime = try Runtime(supervisor: supervisor, context: context, console: console)
+            return runtime.run()
+        } catch {
+            console.log(.error, error.description)
+            return 1
+        }
+    }
+
+    /// "myapp" for "/usr/bin/myapp".
+    static func mainName(_ program: [String]) -> String {
+        let first = program.first ?? "main"
+        return first.split(separator: "/").last.map(String.init) ?? first
+    }
+
+    /// LISTEN_FDS when LISTEN_PID names us (systemd socket activation), else 0.
+    static func socketActivationDescriptors(_ environment: [(String, String)]) -> Int32 {
+        guard let pid = environment.last(where: { $0.0 == "LISTEN_PID" }).flatMap({ Int32($0.1) }), pid == getpid(),
+              let count = environment.last(where: { $0.0 == "LISTEN_FDS" }).flatMap({ Int32($0.1) }),
+              count > 0, count < 1024 else { return 0 }
+        return count
+    }
+
+    /// stdin when it is a terminal and our process group is in its foreground.
+    static func foregroundTerminal() -> Int32? {
+        guard isatty(0) != 0, tcgetpgrp(0) == getpgrp() else { return nil }
+        return 0
+    }
+
+    static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(cString: buffer)
+    }
+
+    static let usage = """
+        usage: swinit [OPTIONS] -- PROGRAM [ARGS...]
+               swinit [OPTIONS] [--config FILE]
+               swinit check [--config FILE]
+               swinit example-config
+               swinit schedule EXPR [--from TIME] [--count N] [--timezone ZONE]
+
+        A PID 1 for containers: forwards signals, reaps zombies, supervises services.
+
+        Options (each also read from the SWINIT_* variable shown):
+          --config FILE           services from a TOML file            SWINIT_CONFIG
+                                  (default /etc/swinit/swinit.toml)
+          --procfile FILE         services from a Procfile
+          -t, --stop-timeout DUR  SIGKILL this long after the stop signal (10s)
+                                                                       SWINIT_STOP_TIMEOUT
+          --grace DUR             leftovers: SIGTERM, this long, SIGKILL (2s)
+                                                                       SWINIT_GRACE
+          -e, --exit-zero CODE    report the program's exit CODE as 0 (repeatable)
+                                                                       SWINIT_EXIT_ZERO=143,130
+          -r, --rewrite FROM:TO   forward signal FROM as TO; TO=0 drops it
+                                                                       SWINIT_REWRITE=TERM:QUIT
+          -c, --single-child      signal the program alone, not its process group
+                                                                       SWINIT_SINGLE_CHILD=1
+          --setsid                run the program in a new session     SWINIT_SETSID=1
+          -p, --pdeath-signal SIG act as if sent SIG when our parent dies
+                                                                       SWINIT_PDEATH_SIGNAL
+          --no-subreaper          when not PID 1, do not adopt orphans
+          --no-resume             leave a program stopped by Ctrl-Z stopped
+          --control-dir DIR       control FIFOs (/run/swinit)         SWINIT_CONTROL_DIR
+          -v, -vv                 more messages on stderr              SWINIT_VERBOSE=1
+          -h, --help; -V, --version
+
+        Exit status: the program's (128+N if killed by signal N); 127 if it was not found,
+        126 if it could not be run; 2 for a usage error.
+
+        """
+}

@@ -1,0 +1,36 @@
+import Glibc
+
+/// Reads a whole file. Errors name the call and the path.
+public func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
+    let fd = try systemCall("open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = try systemCall("read \(path)") { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
+        if n == 0 { break }
+        result.append(contentsOf: chunk[0..<n])
+        if result.count > limit { throw SystemError(call: "read \(path)", errno: EFBIG) }
+    }
+    return result
+}
+
+/// True when `path` exists (any type).
+public func pathExists(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0
+}
+
+/// The process environment as a dictionary and in order.
+public func currentEnvironment() -> [(String, String)] {
+    var result: [(String, String)] = []
+    var cursor = environ
+    while let entry = cursor.pointee {
+        let text = String(cString: entry)
+        if let eq = text.firstIndex(of: "=") {
+            result.append((String(text[..<eq]), String(text[text.index(after: eq)...])))
+        }
+        cursor += 1
+    }
+    return result
+}

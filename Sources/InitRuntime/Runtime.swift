@@ -1,0 +1,244 @@
+import CSystem
+import Glibc
+import InitCore
+
+/// What the process was started with, captured once before the loop.
+public struct LaunchContext {
+    /// The directory swinit was started in: the children's default working directory
+    /// (swinit itself moves to "/" so it never pins a mount).
+    public var workdir: String?
+    public var environment: [(String, String)]
+    /// stdin, when it is a terminal whose foreground is ours (`docker run -it`).
+    public var terminal: Int32?
+    public var newSession: Bool
+    /// Socket-activation descriptors (LISTEN_FDS) handed to the main program.
+    public var listenDescriptors: Int32
+    public var isPID1: Bool
+
+    public init(workdir: String?, environment: [(String, String)], terminal: Int32?, newSession: Bool,
+                listenDescriptors: Int32, isPID1: Bool) {
+        self.workdir = workdir
+        self.environment = environment
+        self.terminal = terminal
+        self.newSession = newSession
+        self.listenDescriptors = listenDescriptors
+        self.isPID1 = isPID1
+    }
+}
+
+/// The imperative shell: one epoll loop over the signalfd (and, later, pipes and FIFOs). It
+/// turns kernel readiness into `Event`s for the `Supervisor` and its `Action`s into syscalls.
+public final class Runtime {
+    private var supervisor: Supervisor
+    private let context: LaunchContext
+    private let console: Console
+    private let epoll: Int32
+    private let signals: Int32
+    private let ownPid: Int32
+    /// pidfds of our live units' processes, for signalling without pid-reuse races.
+    private var pidfds: [Int32: Int32] = [:]
+    private var exitCode: Int32? = nil
+
+    private static let signalToken: UInt64 = 1
+
+    /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
+    public init(supervisor: Supervisor, context: LaunchContext, console: Console) throws(SystemError) {
+        self.supervisor = supervisor
+        self.context = context
+        self.console = console
+        self.ownPid = getpid()
+        var set = sigset_t()
+        cs_blockable_signals(&set)
+        signals = try systemCall("signalfd") { cs_signalfd(&set) }
+        epoll = try systemCall("epoll_create1") { cs_epoll_create() }
+        _ = try systemCall("epoll_ctl") { cs_epoll_add(epoll, signals, cs_epollin(), Runtime.signalToken) }
+    }
+
+    /// Blocks every signal but the kernel's fault signals. Must run first thing in `main`, so
+    /// nothing is delivered before the signalfd exists. SIGPIPE stays blocked (never ignored):
+    /// writes to a gone reader return EPIPE, and children still start with the default.
+    public static func blockSignals() {
+        var set = sigset_t()
+        cs_blockable_signals(&set)
+        sigprocmask(SIG_SETMASK, &set, nil)
+    }
+
+    /// Runs until the supervisor says exit; returns the exit code. Inside the loop nothing may
+    /// exit or throw: PID 1's death kills the container, so failures are logged and we go on.
+    public func run() -> Int32 {
+        dispatch(.boot)
+        var tokens = [UInt64](repeating: 0, count: 64)
+        var events = [UInt32](repeating: 0, count: 64)
+        while exitCode == nil {
+            let timeout = timeoutMilliseconds()
+            let n = cs_epoll_wait(epoll, &tokens, &events, Int32(tokens.count), timeout)
+            if n < 0 {
+                let code = errno
+                if code != EINTR { console.log(.error, SystemError(call: "epoll_wait", errno: code).description) }
+                continue
+            }
+            for i in 0..<Int(n) where tokens[i] == Runtime.signalToken {
+                drainSignals()
+            }
+            if exitCode == nil, let deadline = supervisor.nextDeadline, deadline <= monotonicNow() {
+                dispatch(.tick)
+            }
+        }
+        return exitCode!
+    }
+
+    /// Milliseconds until the core's next deadline, rounded up; -1 (sleep until an event)
+    /// when nothing is due: an idle swinit never wakes.
+    private func timeoutMilliseconds() -> Int32 {
+        guard let deadline = supervisor.nextDeadline else { return -1 }
+        let remaining = deadline - monotonicNow()
+        if remaining <= .zero { return 0 }
+        return Int32(clamping: remaining.millisecondsRoundedUp)
+    }
+
+    // MARK: Events
+
+    private func dispatch(_ event: Event) {
+        let actions = supervisor.handle(event, at: monotonicNow())
+        for action in actions { perform(action) }
+    }
+
+    private func drainSignals() {
+        var reap = false
+        var signo: Int32 = 0, sender: Int32 = 0, code: Int32 = 0
+        while true {
+            let got = cs_signalfd_read(signals, &signo, &sender, &code)
+            if got == 0 { break }
+            if got < 0 {
+                console.log(.error, SystemError(call: "read signalfd", errno: errno).description)
+                break
+            }
+            if signo == Signals.chld { reap = true; continue }
+            // Our own writes to a closed pipe raise SIGPIPE for us; that is not for the children.
+            if sender == ownPid && signo == Signals.pipe { continue }
+            dispatch(.signal(signo))
+        }
+        if reap { reapAll() }
+    }
+
+    /// waitpid(-1) until nothing is left to collect: our units and every adopted orphan.
+    private func reapAll() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG | WUNTRACED)
+            if pid > 0 {
+                if cs_wifstopped(status) != 0 {
+                    dispatch(.childStopped(pid: pid, signal: cs_wstopsig(status)))
+                    continue
+                }
+                if let fd = pidfds.removeValue(forKey: pid) { close(fd) }
+                let decoded: WaitStatus = cs_wifsignaled(status) != 0
+                    ? .signaled(cs_wtermsig(status), coreDumped: cs_wcoredump(status) != 0)
+                    : .exited(cs_wexitstatus(status))
+                dispatch(.childExited(pid: pid, decoded))
+                continue
+            }
+            if pid == 0 { return }
+            let code = errno
+            if code == EINTR { continue }
+            if code == ECHILD { dispatch(.noChildrenLeft) } else {
+                console.log(.error, SystemError(call: "waitpid", errno: code).description)
+            }
+            return
+        }
+    }
+
+    // MARK: Actions
+
+    private func perform(_ action: Action) {
+        switch action {
+        case .spawn(let id):
+            spawn(id)
+        case .kill(let target, let signal):
+            send(signal, to: target)
+        case .sweep(let signal):
+            sweep(signal)
+        case .log(let level, let message):
+            console.log(level, message)
+        case .exit(let code):
+            exitCode = code
+        }
+    }
+
+    private func spawn(_ id: UnitID) {
+        let unit = supervisor.units[id]
+        let request = makeRequest(for: unit)
+        switch Spawner.spawn(request) {
+        case .success(let pid):
+            let fd = cs_pidfd_open(pid)
+            if fd >= 0 { pidfds[pid] = fd }
+            if unit.config.isMain { closeListenDescriptors() }
+            dispatch(.spawned(id, pid: pid))
+        case .failure(let failure):
+            dispatch(.spawnFailed(id, failure))
+        }
+    }
+
+    private func makeRequest(for unit: Unit) -> SpawnRequest {
+        let config = unit.config
+        var environment = context.environment
+        for (name, value) in config.environment {
+            environment.removeAll { $0.0 == name }
+            environment.append((name, value))
+        }
+        if let instance = unit.instance { environment.append(("SWINIT_INSTANCE", String(instance))) }
+        if !config.isMain { environment.append(("SWINIT_SERVICE", unit.name)) }
+        var request = SpawnRequest(argv: config.command, environment: environment.map { $0.0 + "=" + $0.1 })
+        request.workdir = config.workdir ?? context.workdir
+        request.umask = config.umask
+        request.noNewPrivileges = config.noNewPrivileges
+        request.cpus = config.cpuAffinity.map { Int32(clamping: $0) }
+        if config.isMain {
+            request.newSession = context.newSession
+            request.foregroundTerminal = context.terminal
+            for fd in 0..<context.listenDescriptors { request.descriptors.append((3 + fd, 3 + fd)) }
+            request.rewriteListenPid = context.listenDescriptors > 0
+        } else {
+            request.descriptors.append((-1, 0))     // services read from /dev/null
+        }
+        return request
+    }
+
+    /// Socket-activation descriptors belong to the main program once it has them.
+    private func closeListenDescriptors() {
+        for fd in 0..<context.listenDescriptors { close(3 + fd) }
+    }
+
+    private func send(_ signal: Int32, to target: KillTarget) {
+        switch target {
+        case .group(let pgid):
+            if kill(-pgid, signal) < 0 {
+                let code = errno
+                // ESRCH: the group is gone, or the leader never made it (a group of one that
+                // exited). Fall back to the process itself for single-process programs.
+                if code == ESRCH { _ = kill(pgid, signal) } else {
+                    console.log(.warning, SystemError(call: "kill -\(Signals.name(signal)) -\(pgid)", errno: code).description)
+                }
+            }
+        case .process(let pid):
+            if let fd = pidfds[pid], cs_pidfd_send_signal(fd, signal) == 0 { return }
+            _ = kill(pid, signal)
+        }
+    }
+
+    /// Signals every process left: the whole namespace as PID 1, else our descendants only
+    /// (never kill(-1) on a host).
+    private func sweep(_ signal: Int32) {
+        reapAll()
+        if exitCode != nil { return }
+        // SIGCONT after the signal: a stopped process would not act on it until continued.
+        let signalsToSend = signal == Signals.kill ? [signal] : [signal, Signals.cont]
+        if context.isPID1 {
+            for s in signalsToSend { _ = kill(-1, s) }
+        } else {
+            let pids = ProcessTable.descendants(of: ownPid)
+            for s in signalsToSend { for pid in pids { _ = kill(pid, s) } }
+        }
+        reapAll()
+    }
+}

@@ -1,0 +1,159 @@
+import CSystem
+import Glibc
+import InitCore
+
+/// Everything needed to start one process, in Swift types. `spawn` turns it into C once.
+public struct SpawnRequest {
+    public var argv: [String]
+    public var environment: [String]            // "NAME=value"
+    public var workdir: String? = nil
+    public var newSession = false
+    public var processGroup = true
+    /// A terminal whose foreground goes to the child (interactive `docker run -it`).
+    public var foregroundTerminal: Int32? = nil
+    /// (source, target) descriptor pairs; source -1 is /dev/null. Unlisted 0-2 are inherited.
+    public var descriptors: [(source: Int32, target: Int32)] = []
+    public var umask: UInt32? = nil
+    public var rlimits: [(resource: Int32, soft: UInt64?, hard: UInt64?)] = []
+    public var cpus: [Int32] = []
+    public var identity: (uid: UInt32, gid: UInt32, groups: [UInt32])? = nil
+    public var noNewPrivileges = false
+    public var parentDeathSignal: Int32 = 0
+    /// Rewrite LISTEN_PID in the environment to the child's pid (socket activation).
+    public var rewriteListenPid = false
+
+    public init(argv: [String], environment: [String]) {
+        self.argv = argv
+        self.environment = environment
+    }
+}
+
+/// Starts processes through `cs_spawn`: no Swift code runs between fork and exec.
+public enum Spawner {
+    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// Forks and execs; the pid, or why the program could not be run.
+    public static func spawn(_ request: SpawnRequest) -> Result<Int32, SpawnFailure> {
+        guard let program = request.argv.first, !program.isEmpty else {
+            return .failure(SpawnFailure(step: "exec", errno: ENOENT, reason: "empty command", notFound: true))
+        }
+        let path: String
+        switch resolve(program, environment: request.environment) {
+        case .success(let found): path = found
+        case .failure(let failure):
+            let code = failure.code
+            return .failure(SpawnFailure(step: "exec", errno: code, reason: SystemError.describe(code), notFound: code == ENOENT))
+        }
+        let argv = CStringArray(request.argv)
+        var environment = request.environment
+        let listenSlot = request.rewriteListenPid ? environment.firstIndex { $0.hasPrefix("LISTEN_PID=") } : nil
+        if let listenSlot { environment[listenSlot] = "LISTEN_PID=0000000000" }
+        let envp = CStringArray(environment)
+        defer { argv.free(); envp.free() }
+        let fdMap = request.descriptors.flatMap { [$0.source, $0.target] }
+        let resources = request.rlimits.map { $0.resource }
+        let limits = request.rlimits.map { rlimit(rlim_cur: rlim_t($0.soft ?? UInt64.max), rlim_max: rlim_t($0.hard ?? UInt64.max)) }
+        let groups = request.identity?.groups ?? []
+        var stage: Int32 = 0, error: Int32 = 0
+        let pid: pid_t = path.withCString { cPath in
+            (request.workdir ?? "").withCString { cWorkdir in
+                fdMap.withUnsafeBufferPointer { fds in
+                    resources.withUnsafeBufferPointer { res in
+                        limits.withUnsafeBufferPointer { lims in
+                            request.cpus.withUnsafeBufferPointer { cpus in
+                                groups.withUnsafeBufferPointer { grps in
+                                    var attr = cs_spawn_attr()
+                                    attr.path = cPath
+                                    attr.argv = UnsafePointer(argv.pointer)
+                                    attr.envp = UnsafePointer(envp.pointer)
+                                    attr.workdir = request.workdir == nil ? nil : cWorkdir
+                                    attr.new_session = request.newSession ? 1 : 0
+                                    attr.new_process_group = request.processGroup ? 1 : 0
+                                    attr.foreground_tty = request.foregroundTerminal ?? -1
+                                    attr.fd_map = fds.baseAddress
+                                    attr.fd_map_count = Int32(request.descriptors.count)
+                                    attr.set_umask = request.umask == nil ? 0 : 1
+                                    attr.umask = mode_t(request.umask ?? 0)
+                                    attr.rlimit_resources = res.baseAddress
+                                    attr.rlimits = lims.baseAddress
+                                    attr.rlimit_count = Int32(res.count)
+                                    attr.cpus = cpus.baseAddress
+                                    attr.cpu_count = Int32(cpus.count)
+                                    if let identity = request.identity {
+                                        attr.set_ids = 1
+                                        attr.uid = identity.uid
+                                        attr.gid = identity.gid
+                                    }
+                                    attr.groups = grps.baseAddress
+                                    attr.group_count = Int32(grps.count)
+                                    attr.no_new_privs = request.noNewPrivileges ? 1 : 0
+                                    attr.parent_death_signal = request.parentDeathSignal
+                                    attr.listen_pid_entry = listenSlot.map { envp.pointer[$0] } ?? nil
+                                    return cs_spawn(&attr, &stage, &error)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if pid > 0 { return .success(pid) }
+        let step = stepName(stage)
+        let reason = step == "exec" ? SystemError.describe(error) : "\(step): \(SystemError.describe(error))"
+        return .failure(SpawnFailure(step: step, errno: error, reason: reason, notFound: step == "exec" && error == ENOENT))
+    }
+
+    /// execvp's search, done in the parent: a name without '/' is looked up on the child's PATH.
+    /// ENOENT when nothing is found, EACCES when only non-executable files are.
+    static func resolve(_ program: String, environment: [String]) -> Result<String, Errno> {
+        if program.contains("/") { return .success(program) }
+        let pathVariable = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? defaultPath
+        var sawNonExecutable = false
+        for directory in pathVariable.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
+            var st = stat()
+            guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            if access(candidate, X_OK) == 0 { return .success(candidate) }
+            sawNonExecutable = true
+        }
+        return .failure(Errno(code: sawNonExecutable ? EACCES : ENOENT))
+    }
+
+    static func stepName(_ stage: Int32) -> String {
+        switch UInt32(bitPattern: stage) {
+        case CS_STAGE_SESSION.rawValue: return "setsid"
+        case CS_STAGE_FDS.rawValue: return "dup2"
+        case CS_STAGE_RLIMIT.rawValue: return "setrlimit"
+        case CS_STAGE_AFFINITY.rawValue: return "sched_setaffinity"
+        case CS_STAGE_GROUPS.rawValue: return "setgroups"
+        case CS_STAGE_GID.rawValue: return "setgid"
+        case CS_STAGE_UID.rawValue: return "setuid"
+        case CS_STAGE_CHDIR.rawValue: return "chdir"
+        case CS_STAGE_NO_NEW_PRIVS.rawValue: return "no_new_privs"
+        case CS_STAGE_FORK.rawValue: return "fork"
+        case CS_STAGE_SIGNALS.rawValue: return "sigprocmask"
+        default: return "exec"
+        }
+    }
+}
+
+/// A NULL-terminated array of C strings owned until `free()`.
+struct CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointer = .allocate(capacity: strings.count + 1)
+        for (i, s) in strings.enumerated() { pointer[i] = strdup(s) }
+        pointer[strings.count] = nil
+    }
+
+    func free() {
+        for i in 0..<count { Glibc.free(pointer[i]) }
+        pointer.deallocate()
+    }
+}
+
+/// An errno value as an `Error`.
+struct Errno: Error { var code: Int32 }

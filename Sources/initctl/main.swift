@@ -1,0 +1,4 @@
+import Glibc
+import InitRuntime
+
+exit(Initctl.main(arguments: Array(CommandLine.arguments.dropFirst())))
