@@ -38,12 +38,14 @@ public final class Runtime {
     /// pidfds of our live units' processes, for signalling without pid-reuse races.
     private var pidfds: [Int32: Int32] = [:]
     private var exitCode: Int32? = nil
+    private let accounts: Accounts
 
     private static let signalToken: UInt64 = 1
 
     /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
-    public init(supervisor: Supervisor, context: LaunchContext, console: Console) throws(SystemError) {
+    public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts) throws(SystemError) {
         self.supervisor = supervisor
+        self.accounts = accounts
         self.context = context
         self.console = console
         self.ownPid = getpid()
@@ -167,8 +169,12 @@ public final class Runtime {
 
     private func spawn(_ id: UnitID) {
         let unit = supervisor.units[id]
-        let request = makeRequest(for: unit)
-        switch Spawner.spawn(request) {
+        let result: Result<Int32, SpawnFailure>
+        switch makeRequest(for: unit) {
+        case .success(let request): result = Spawner.spawn(request)
+        case .failure(let failure): result = .failure(failure)
+        }
+        switch result {
         case .success(let pid):
             let fd = cs_pidfd_open(pid)
             if fd >= 0 { pidfds[pid] = fd }
@@ -179,16 +185,45 @@ public final class Runtime {
         }
     }
 
-    private func makeRequest(for unit: Unit) -> SpawnRequest {
+    /// The service's process as the spawner needs it. Files it names (env-file, /etc/passwd
+    /// entries) are read now, so a restart sees their current contents.
+    private func makeRequest(for unit: Unit) -> Result<SpawnRequest, SpawnFailure> {
         let config = unit.config
         var environment = context.environment
-        for (name, value) in config.environment {
+        func set(_ name: String, _ value: String) {
             environment.removeAll { $0.0 == name }
             environment.append((name, value))
         }
-        if let instance = unit.instance { environment.append(("SWINIT_INSTANCE", String(instance))) }
-        if !config.isMain { environment.append(("SWINIT_SERVICE", unit.name)) }
+        var identity: Accounts.Identity? = nil
+        if (config.user != nil || config.group != nil) && geteuid() == 0 {
+            switch accounts.identity(user: config.user, group: config.group) {
+            case .success(let found): identity = found
+            case .failure(let failure):
+                return .failure(SpawnFailure(step: "user", errno: ENOENT, reason: failure.description, notFound: false))
+            }
+            if let name = identity?.name { set("USER", name); set("LOGNAME", name) }
+            if let home = identity?.home { set("HOME", home) }
+        }
+        if let envFile = config.envFile {
+            do {
+                let text = String(decoding: try readFile(envFile), as: UTF8.self)
+                switch EnvFile.parse(text) {
+                case .success(let pairs): for (name, value) in pairs { set(name, value) }
+                case .failure(let failure):
+                    return .failure(SpawnFailure(step: "env-file", errno: EINVAL, reason: "env-file \(envFile): \(failure.message)", notFound: false))
+                }
+            } catch {
+                return .failure(SpawnFailure(step: "env-file", errno: error.errno, reason: "env-file: \(error.description)", notFound: false))
+            }
+        }
+        for (name, value) in config.environment { set(name, value) }
+        if let instance = unit.instance { set("SWINIT_INSTANCE", String(instance)) }
+        if !config.isMain { set("SWINIT_SERVICE", unit.name) }
         var request = SpawnRequest(argv: config.command, environment: environment.map { $0.0 + "=" + $0.1 })
+        if let identity { request.identity = (identity.uid, identity.gid, identity.groups) }
+        request.rlimits = config.rlimits.compactMap { limit in
+            ResourceLimit.resources[limit.name].map { (resource: $0, soft: limit.soft, hard: limit.hard) }
+        }
         request.workdir = config.workdir ?? context.workdir
         request.umask = config.umask
         request.noNewPrivileges = config.noNewPrivileges
@@ -201,7 +236,7 @@ public final class Runtime {
         } else {
             request.descriptors.append((-1, 0))     // services read from /dev/null
         }
-        return request
+        return .success(request)
     }
 
     /// Socket-activation descriptors belong to the main program once it has them.

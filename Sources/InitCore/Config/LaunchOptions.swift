@@ -96,9 +96,6 @@ extension LaunchOptions {
                 throw UsageError("unknown option '\(arg)'\(suggestion(for: name)) (see swinit --help)")
             }
         }
-        if o.mode == .run && o.program.isEmpty && o.configPath == nil && o.procfilePath == nil {
-            o.configPath = defaultConfigPath
-        }
         return o
     }
 

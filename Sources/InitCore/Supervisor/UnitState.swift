@@ -74,7 +74,7 @@ public struct Unit: Sendable {
     /// Running, or a one-shot that completed successfully: dependants may start.
     var isUp: Bool {
         switch state {
-        case .running: return true
+        case .running: return config.kind == .simple
         case .exited(let status): return config.kind == .oneshot && config.succeeded(status)
         default: return false
         }

@@ -20,8 +20,13 @@ public enum SwinitCommand {
         case .version:
             writeAll(1, "swinit \(Version.string)\n")
             return 0
-        case .check, .exampleConfig, .schedule:
-            writeAll(2, "swinit: this command is not available yet\n")
+        case .check:
+            return check(options, environment: environment)
+        case .exampleConfig:
+            writeAll(1, ExampleConfig.text)
+            return 0
+        case .schedule:
+            writeAll(2, "swinit: schedule is not available yet\n")
             return 2
         case .run:
             return run(options, environment: environment)
@@ -29,21 +34,16 @@ public enum SwinitCommand {
     }
 
     static func run(_ options: LaunchOptions, environment: [(String, String)]) -> Int32 {
-        let console = Console(verbosity: options.verbosity)
-        var configuration = Configuration()
-        if !options.program.isEmpty {
-            var main = ServiceConfig(name: mainName(options.program), command: options.program)
-            main.isMain = true
-            main.restart = .never
-            main.critical = true
-            main.startRetries = nil
-            configuration.services.append(main)
-        } else {
-            console.log(.error, "nothing to run: give a program after '--' (swinit -- myapp args), or a config with --config")
+        var console = Console(verbosity: options.verbosity)
+        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
+        guard let source = ConfigSource.load(options, environment: variables, console: console) else { return 1 }
+        let configuration = source.configuration
+        if configuration.services.isEmpty {
+            console.log(.error, "nothing to run: give a program after '--' (swinit -- myapp args), or services in \(source.file ?? LaunchOptions.defaultConfigPath)")
             return 2
         }
-        if let timeout = options.stopTimeout { configuration.settings.stopTimeout = timeout }
-        if let grace = options.grace { configuration.settings.grace = grace }
+        if options.verbosity == 0 { console.verbosity = configuration.settings.verbosity }
+        let accounts = configuration.services.contains { $0.user != nil || $0.group != nil } ? SystemFiles().accounts : Accounts(passwd: "", group: "")
 
         let isPID1 = getpid() == 1
         let listenDescriptors = socketActivationDescriptors(environment)
@@ -68,7 +68,7 @@ public enum SwinitCommand {
             newSession: options.newSession, listenDescriptors: listenDescriptors, isPID1: isPID1)
         let supervisor = Supervisor(configuration: configuration, policy: options.signals)
         do {
-            let runtime = try Runtime(supervisor: supervisor, context: context, console: console)
+            let runtime = try Runtime(supervisor: supervisor, context: context, console: console, accounts: accounts)
             return runtime.run()
         } catch {
             console.log(.error, error.description)
@@ -76,10 +76,34 @@ public enum SwinitCommand {
         }
     }
 
-    /// "myapp" for "/usr/bin/myapp".
-    static func mainName(_ program: [String]) -> String {
-        let first = program.first ?? "main"
-        return first.split(separator: "/").last.map(String.init) ?? first
+    /// `swinit check`: every problem at once, then a line per service; exit 0 or 1.
+    static func check(_ options: LaunchOptions, environment: [(String, String)]) -> Int32 {
+        let console = Console(verbosity: options.verbosity)
+        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
+        let procfile = options.procfilePath != nil
+        let path = options.procfilePath ?? options.configPath ?? LaunchOptions.defaultConfigPath
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch {
+            console.log(.error, "cannot read config: \(error.description)")
+            return 1
+        }
+        let loaded = procfile
+            ? ConfigLoader.loadProcfile(bytes: bytes, file: path, environment: variables)
+            : ConfigLoader.load(bytes: bytes, file: path, environment: variables)
+        var diagnostics = loaded.diagnostics
+        if loaded.errors.isEmpty {
+            diagnostics += ConfigCheck.check(loaded, file: path, environment: variables, lookup: SystemFiles())
+        }
+        for d in diagnostics { writeAll(2, d.description + "\n") }
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        if errors > 0 {
+            writeAll(2, "\(path): \(errors) error\(errors == 1 ? "" : "s")\n")
+            return 1
+        }
+        writeAll(1, ConfigSummary.render(loaded.configuration, file: path))
+        return 0
     }
 
     /// LISTEN_FDS when LISTEN_PID names us (systemd socket activation), else 0.

@@ -1,0 +1,62 @@
+/// What `swinit check` needs to know about the machine; the runtime answers from the real
+/// filesystem, tests from a table.
+public protocol SystemLookup {
+    var accounts: Accounts { get }
+    /// An executable regular file named `program` on `searchPath` (or at that path when it has a '/').
+    func findsExecutable(_ program: String, searchPath: String) -> Bool
+    /// A directory we can enter.
+    func isSearchableDirectory(_ path: String) -> Bool
+    func isReadableFile(_ path: String) -> Bool
+    /// Can create files in the directory.
+    func isWritableDirectory(_ path: String) -> Bool
+    var isRoot: Bool { get }
+}
+
+/// The checks that need the machine: users, directories, executables, log paths.
+public enum ConfigCheck {
+    public static func check<L: SystemLookup>(_ loaded: LoadedConfiguration, file: String, environment: [String: String], lookup: L) -> [ConfigDiagnostic] {
+        var out: [ConfigDiagnostic] = []
+        func report(_ keyPath: String, _ message: String, severity: ConfigDiagnostic.Severity = .error) {
+            let position = loaded.positions[keyPath] ?? loaded.positions[keyPath.split(separator: ".").dropLast().joined(separator: ".")]
+            out.append(ConfigDiagnostic(file: file, position: position, keyPath: keyPath, message: message, severity: severity))
+        }
+        let searchPath = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for s in loaded.configuration.services where !s.isMain {
+            let base = "services.\(s.name)"
+            if case .failure(let failure) = lookup.accounts.identity(user: s.user, group: s.group) {
+                switch failure {
+                case .noUser: report(base + ".user", failure.description)
+                case .noGroup: report(base + ".group", failure.description)
+                }
+            } else if (s.user != nil || s.group != nil) && !lookup.isRoot {
+                report(base + ".user", "swinit is not running as root, so user/group will not be applied", severity: .warning)
+            }
+            if let workdir = s.workdir, !lookup.isSearchableDirectory(workdir) {
+                report(base + ".workdir", "'\(workdir)' is not a directory swinit can enter")
+            }
+            if let program = s.command.first, !program.isEmpty {
+                let path = s.environment.last { $0.name == "PATH" }?.value ?? searchPath
+                if !lookup.findsExecutable(program, searchPath: path) {
+                    report(base + ".command", program.contains("/") ? "'\(program)' is not an executable file" : "'\(program)' was not found on PATH (\(path))")
+                }
+            }
+            if let envFile = s.envFile, !lookup.isReadableFile(envFile) {
+                report(base + ".env-file", "'\(envFile)' cannot be read")
+            }
+            for (key, mode) in [("stdout", s.stdout), ("stderr", s.stderr)] {
+                if case .file(let path, _, _)? = mode { checkLogPath(path, base + "." + key, lookup, report) }
+            }
+        }
+        for (key, mode) in [("stdout", loaded.configuration.settings.stdout), ("stderr", loaded.configuration.settings.stderr)] {
+            if case .file(let path, _, _) = mode { checkLogPath(path, key, lookup, report) }
+        }
+        return out
+    }
+
+    static func checkLogPath<L: SystemLookup>(_ path: String, _ keyPath: String, _ lookup: L, _ report: (String, String, ConfigDiagnostic.Severity) -> Void) {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        if !lookup.isWritableDirectory(directory.isEmpty ? "/" : directory) {
+            report(keyPath + ".file", "cannot write log files in '\(directory.isEmpty ? "/" : directory)'", .error)
+        }
+    }
+}

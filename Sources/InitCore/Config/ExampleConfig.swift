@@ -1,0 +1,63 @@
+/// `swinit example-config`: every key, commented, with its default. Kept loadable by a test.
+public enum ExampleConfig {
+    public static let text = #"""
+# swinit configuration (TOML). Bake it into the image as /etc/swinit/swinit.toml,
+# or point to it with --config FILE or SWINIT_CONFIG. Check it at build time:
+#   RUN ["swinit", "check"]
+# Durations are strings: "500ms", "10s", "1h30m". ${VAR} and ${VAR:-default} expand from
+# swinit's environment in commands, env values and paths; $$ is a literal $.
+
+# --- Global settings (defaults shown) ---
+stop-timeout = "10s"        # stop signal → SIGKILL, for services without their own
+grace = "2s"                # leftover processes at exit: SIGTERM, grace, SIGKILL
+stdout = "prefix"           # default output of services: prefix | inherit | json | null | { file = … }
+stderr = "prefix"
+log-timestamps = false      # prefix lines with a time stamp
+log-level = "notice"        # swinit's own messages: error | warning | notice | info | debug
+# control-dir = "/run/swinit"   # control FIFOs and status.json
+# control-group = "wheel"       # group allowed to use the control directory (default: owner only)
+reload-on-hup = true        # SIGHUP re-reads this file (without a main program)
+
+# --- A one-shot job that must succeed before its dependants start ---
+[services.migrate]
+command = ["/app/bin/migrate", "--to", "latest"]
+type = "oneshot"            # simple (default) | oneshot
+restart = "on-failure"      # oneshot default; simple default: always
+start-retries = 3
+
+# --- A database-like service ---
+[services.db]
+command = "/usr/bin/redis-server --port ${DB_PORT:-6379}"   # a string is split into words, no shell
+user = "redis"              # name or uid from /etc/passwd; applied only when swinit runs as root
+group = "redis"             # default: the user's primary group (supplementary groups are set too)
+workdir = "/var/lib/redis"
+umask = "027"
+rlimits = { nofile = 65536, core = 0, nproc = [4096, 8192] }   # value, "unlimited", or [soft, hard]
+stop-signal = "TERM"
+stop-timeout = "20s"        # default: the global stop-timeout
+
+# --- The web server: waits for the database and the migration ---
+[services.web]
+command = ["/app/bin/server", "--port", "8080"]
+requires = ["db"]           # start after db is up; stop (and later restart) when db stops
+after = ["migrate"]         # start after migrate has finished (ordering only)
+env = { RUST_LOG = "info", DATABASE_URL = "redis://127.0.0.1:${DB_PORT:-6379}" }
+env-file = "/app/web.env"   # KEY=value lines, read at each start
+instances = 1               # N copies named web.0, web.1 … with SWINIT_INSTANCE set
+restart = "always"          # always | on-failure | never
+success-exit-codes = [0]    # exits that are not failures
+backoff = "1s"              # first restart delay, doubling …
+backoff-max = "60s"         # … up to this
+backoff-reset = "30s"       # back to `backoff` once the service stayed up this long
+start-time = "1s"           # exiting sooner than this counts as a failed start …
+start-retries = 5           # … and this many in a row make the service fatal ("unlimited" for no limit)
+stop-delay = "0s"           # wait before the stop signal (let a load balancer drain)
+critical = false            # when it ends for good, the container exits with its code
+on-fatal = "ignore"         # ignore | shutdown, when its start retries are used up
+cpu-affinity = "0-1"        # or [0, 1]
+no-new-privileges = true
+shell = false               # true: run the command string with /bin/sh -c
+stdout = "prefix"
+stderr = { file = "/var/log/web.err", max-size = "10MiB", max-files = 5 }
+"""#
+}
