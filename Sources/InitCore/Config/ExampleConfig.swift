@@ -51,6 +51,7 @@ backoff-max = "60s"         # … up to this
 backoff-reset = "30s"       # back to `backoff` once the service stayed up this long
 start-time = "1s"           # exiting sooner than this counts as a failed start …
 start-retries = 5           # … and this many in a row make the service fatal ("unlimited" for no limit)
+# start-timeout = "60s"     # optional: a start that takes longer counts as failed (none by default)
 stop-delay = "0s"           # wait before the stop signal (let a load balancer drain)
 critical = false            # when it ends for good, the container exits with its code
 on-fatal = "ignore"         # ignore | shutdown, when its start retries are used up
