@@ -32,15 +32,13 @@ public final class Runtime {
     private var supervisor: Supervisor
     private let context: LaunchContext
     private let console: Console
-    private let epoll: Int32
+    private let loop: EventLoop
     private let signals: Int32
     private let ownPid: Int32
     /// pidfds of our live units' processes, for signalling without pid-reuse races.
     private var pidfds: [Int32: Int32] = [:]
     private var exitCode: Int32? = nil
     private let accounts: Accounts
-
-    private static let signalToken: UInt64 = 1
 
     /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
     public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts) throws(SystemError) {
@@ -52,8 +50,8 @@ public final class Runtime {
         var set = sigset_t()
         cs_blockable_signals(&set)
         signals = try systemCall("signalfd") { cs_signalfd(&set) }
-        epoll = try systemCall("epoll_create1") { cs_epoll_create() }
-        _ = try systemCall("epoll_ctl") { cs_epoll_add(epoll, signals, cs_epollin(), Runtime.signalToken) }
+        loop = try EventLoop()
+        try loop.add(signals, .read, Token(.signals))
     }
 
     /// Blocks every signal but the kernel's fault signals. Must run first thing in `main`, so
@@ -69,18 +67,19 @@ public final class Runtime {
     /// exit or throw: PID 1's death kills the container, so failures are logged and we go on.
     public func run() -> Int32 {
         dispatch(.boot)
-        var tokens = [UInt64](repeating: 0, count: 64)
-        var events = [UInt32](repeating: 0, count: 64)
         while exitCode == nil {
-            let timeout = timeoutMilliseconds()
-            let n = cs_epoll_wait(epoll, &tokens, &events, Int32(tokens.count), timeout)
-            if n < 0 {
-                let code = errno
-                if code != EINTR { console.log(.error, SystemError(call: "epoll_wait", errno: code).description) }
+            let ready: [Readiness]
+            do {
+                ready = try loop.wait(timeoutMilliseconds: timeoutMilliseconds())
+            } catch {
+                console.log(.error, error.description)
                 continue
             }
-            for i in 0..<Int(n) where tokens[i] == Runtime.signalToken {
-                drainSignals()
+            for event in ready {
+                switch event.token.kind {
+                case .signals: drainSignals()
+                case .output, .console, .controlRequests, .controlReply, .probe: break
+                }
             }
             if exitCode == nil, let deadline = supervisor.nextDeadline, deadline <= monotonicNow() {
                 dispatch(.tick)

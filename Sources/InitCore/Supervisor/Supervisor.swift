@@ -28,15 +28,15 @@ public struct SignalPolicy: Sendable, Equatable {
 /// Deadlines are derived from the state (`nextDeadline`); when it passes the runtime sends
 /// `.tick`. Nothing here reads a clock or makes a syscall.
 public struct Supervisor: Sendable {
-    public private(set) var units: [Unit]
+    public internal(set) var units: [Unit]
     public let settings: GlobalSettings
     public let policy: SignalPolicy
-    public private(set) var phase: Phase = .booting
+    public internal(set) var phase: Phase = .booting
     /// The code swinit will exit with, once something has decided it.
-    public private(set) var exitCode: Int32? = nil
-    private var unitByPid: [Int32: UnitID] = [:]
+    public internal(set) var exitCode: Int32? = nil
+    var unitByPid: [Int32: UnitID] = [:]
     /// The main program's stop signal in a shutdown asked for by a signal.
-    private var shutdownSignal: Int32? = nil
+    var shutdownSignal: Int32? = nil
 
     /// Where swinit as a whole is.
     public enum Phase: Sendable, Equatable {
@@ -125,7 +125,7 @@ public struct Supervisor: Sendable {
     // MARK: Starting
 
     /// Starts whatever may start, or stops whatever may stop, after any event.
-    private mutating func advance(now: Instant, _ out: inout [Action]) {
+    mutating func advance(now: Instant, _ out: inout [Action]) {
         switch phase {
         case .booting, .finished, .sweeping:
             return
@@ -145,7 +145,7 @@ public struct Supervisor: Sendable {
     }
 
     /// `after` waits until each dependency is up or has given up; `requires` needs it up.
-    private func dependenciesAllow(_ id: UnitID) -> Bool {
+    func dependenciesAllow(_ id: UnitID) -> Bool {
         let unit = units[id]
         for dep in unit.waitsFor {
             let other = units[dep]
@@ -156,12 +156,12 @@ public struct Supervisor: Sendable {
         return true
     }
 
-    private mutating func spawn(_ id: UnitID, _ out: inout [Action]) {
+    mutating func spawn(_ id: UnitID, _ out: inout [Action]) {
         units[id].state = .spawning
         out.append(.spawn(id))
     }
 
-    private mutating func spawnFailed(_ id: UnitID, _ failure: SpawnFailure, now: Instant, _ out: inout [Action]) {
+    mutating func spawnFailed(_ id: UnitID, _ failure: SpawnFailure, now: Instant, _ out: inout [Action]) {
         let unit = units[id]
         let program = unit.config.command.first ?? ""
         log(&out, .error, "\(unit.config.isMain ? "" : unit.name + ": ")cannot run '\(program)': \(failure.reason)")
@@ -179,7 +179,7 @@ public struct Supervisor: Sendable {
 
     // MARK: Exits
 
-    private mutating func unitExited(_ id: UnitID, _ status: WaitStatus, now: Instant, _ out: inout [Action]) {
+    mutating func unitExited(_ id: UnitID, _ status: WaitStatus, now: Instant, _ out: inout [Action]) {
         let unit = units[id]
         units[id].lastExit = status
         switch unit.state {
@@ -199,7 +199,7 @@ public struct Supervisor: Sendable {
     }
 
     /// A unit ended without being asked to: restart it, or let it rest, by its policy.
-    private mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, _ out: inout [Action]) {
+    mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, _ out: inout [Action]) {
         let config = units[id].config
         let name = units[id].name
         if config.isMain {
@@ -246,19 +246,19 @@ public struct Supervisor: Sendable {
         }
     }
 
-    private mutating func spawnWhenAllowed(_ id: UnitID, _ out: inout [Action]) {
+    mutating func spawnWhenAllowed(_ id: UnitID, _ out: inout [Action]) {
         if dependenciesAllow(id) { spawn(id, &out) } else { units[id].state = .waiting }
     }
 
     /// The main program ended: its code becomes the container's.
-    private mutating func mainEnded(_ status: WaitStatus, _ out: inout [Action]) {
+    mutating func mainEnded(_ status: WaitStatus, _ out: inout [Action]) {
         var code = status.shellCode
         if policy.exitCodesAsSuccess.contains(code) { code = 0 }
         beginShutdown(code: code, &out)
     }
 
     /// Units that require `id` go down with it (and come back once it is up again).
-    private mutating func stopDependants(of id: UnitID, now: Instant, _ out: inout [Action]) {
+    mutating func stopDependants(of id: UnitID, now: Instant, _ out: inout [Action]) {
         guard phase == .running else { return }
         for other in units.indices where units[other].requiredUnits.contains(id) {
             if units[other].state.pid != nil, !isStopping(other) {
@@ -272,7 +272,7 @@ public struct Supervisor: Sendable {
 
     // MARK: Stopping
 
-    private func isStopping(_ id: UnitID) -> Bool {
+    func isStopping(_ id: UnitID) -> Bool {
         switch units[id].state {
         case .draining, .stopping: return true
         default: return false
@@ -280,28 +280,28 @@ public struct Supervisor: Sendable {
     }
 
     /// A unit still alive that waits for `id`: `id` must outlive it.
-    private func dependantsAlive(_ id: UnitID) -> Bool {
+    func dependantsAlive(_ id: UnitID) -> Bool {
         units.contains { $0.waitsFor.contains(id) && $0.state.isAlive }
     }
 
-    private func stopSignal(for id: UnitID) -> Int32 {
+    func stopSignal(for id: UnitID) -> Int32 {
         if units[id].config.isMain, let signal = shutdownSignal { return signal }
         return units[id].config.stopSignal
     }
 
-    private func stopTimeout(for id: UnitID) -> TimeSpan {
+    func stopTimeout(for id: UnitID) -> TimeSpan {
         units[id].config.stopTimeout ?? settings.stopTimeout
     }
 
-    private func target(of pid: Int32) -> KillTarget {
+    func target(of pid: Int32) -> KillTarget {
         policy.toGroup ? .group(pid) : .process(pid)
     }
 
-    private func groupTarget(_ id: UnitID, pid: Int32) -> KillTarget {
+    func groupTarget(_ id: UnitID, pid: Int32) -> KillTarget {
         units[id].config.isMain ? target(of: pid) : .group(pid)
     }
 
-    private mutating func beginStop(_ id: UnitID, signal: Int32, now: Instant, _ out: inout [Action]) {
+    mutating func beginStop(_ id: UnitID, signal: Int32, now: Instant, _ out: inout [Action]) {
         guard case .running(let pid, let since) = units[id].state else { return }
         let delay = units[id].config.stopDelay
         if delay > .zero {
@@ -312,7 +312,7 @@ public struct Supervisor: Sendable {
         }
     }
 
-    private mutating func sendStop(_ id: UnitID, pid: Int32, since: Instant, signal: Int32, now: Instant, _ out: inout [Action]) {
+    mutating func sendStop(_ id: UnitID, pid: Int32, since: Instant, signal: Int32, now: Instant, _ out: inout [Action]) {
         let target = groupTarget(id, pid: pid)
         out.append(.kill(target, signal: signal))
         // A stopped process would not act on the signal until continued.
@@ -321,7 +321,7 @@ public struct Supervisor: Sendable {
     }
 
     /// Everything goes down, in reverse dependency order; then leftovers; then exit.
-    private mutating func beginShutdown(code: Int32?, _ out: inout [Action]) {
+    mutating func beginShutdown(code: Int32?, _ out: inout [Action]) {
         if exitCode == nil, let code { exitCode = code }
         guard phase == .running || phase == .booting else { return }
         phase = .shuttingDown
@@ -335,14 +335,14 @@ public struct Supervisor: Sendable {
     }
 
     /// Everything is down and reaped.
-    private mutating func finish(_ out: inout [Action]) {
+    mutating func finish(_ out: inout [Action]) {
         phase = .finished
         out.append(.exit(code: exitCode ?? 0))
     }
 
     // MARK: Signals
 
-    private mutating func received(_ signal: Int32, now: Instant, _ out: inout [Action]) {
+    mutating func received(_ signal: Int32, now: Instant, _ out: inout [Action]) {
         let main = mainUnit
         let terminating = signal == Signals.term || signal == Signals.int
         switch phase {
@@ -393,7 +393,7 @@ public struct Supervisor: Sendable {
 
     // MARK: Deadlines
 
-    private mutating func tick(now: Instant, _ out: inout [Action]) {
+    mutating func tick(now: Instant, _ out: inout [Action]) {
         for id in units.indices {
             switch units[id].state {
             case .backoff(let until) where until <= now:
@@ -420,7 +420,7 @@ public struct Supervisor: Sendable {
         }
     }
 
-    private func log(_ out: inout [Action], _ level: LogLevel, _ message: String) {
+    func log(_ out: inout [Action], _ level: LogLevel, _ message: String) {
         out.append(.log(level, message))
     }
 }
