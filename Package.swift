@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "swinit", targets: ["swinit"]),
         .executable(name: "initctl", targets: ["initctl"]),
+        // For the fuzzers in Fuzz/ (a separate package that builds with -sanitize=fuzzer).
+        .library(name: "InitCore", targets: ["InitCore"]),
     ],
     targets: [
         .target(name: "CSystem"),
