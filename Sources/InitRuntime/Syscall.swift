@@ -31,11 +31,13 @@ public func systemCall<T: BinaryInteger>(_ call: String, _ body: () -> T) throws
     }
 }
 
-/// The monotonic clock (CLOCK_MONOTONIC) as the core's `Instant`.
+/// Both clocks as the core's `Instant`: CLOCK_MONOTONIC for deadlines, CLOCK_REALTIME for schedules.
 public func monotonicNow() -> InitCore.Instant {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return InitCore.Instant(nanoseconds: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
+    var mono = timespec(), wall = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &mono)
+    clock_gettime(CLOCK_REALTIME, &wall)
+    return InitCore.Instant(nanoseconds: Int64(mono.tv_sec) * 1_000_000_000 + Int64(mono.tv_nsec),
+                            wallNanoseconds: Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec))
 }
 
 /// Wall-clock seconds since the epoch (CLOCK_REALTIME), for schedules and log stamps.

@@ -5,7 +5,8 @@ import InitCore
 public struct SystemFiles: SystemLookup {
     public let accounts: Accounts
 
-    public init() {
+    public init(environment: [String: String] = [:]) {
+        self.environment = environment
         let passwd = (try? readFile("/etc/passwd")).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let group = (try? readFile("/etc/group")).map { String(decoding: $0, as: UTF8.self) } ?? ""
         accounts = Accounts(passwd: passwd, group: group)
@@ -29,4 +30,11 @@ public struct SystemFiles: SystemLookup {
     public func isReadableFile(_ path: String) -> Bool { access(path, R_OK) == 0 }
 
     public func isWritableDirectory(_ path: String) -> Bool { isSearchableDirectory(path) && access(path, W_OK) == 0 }
+
+    public func timeZone(_ name: String) -> TimeZoneRules? {
+        try? TimeZones.load(name, environment: environment).get()
+    }
+
+    /// For ZONEINFO.
+    var environment: [String: String] = [:]
 }

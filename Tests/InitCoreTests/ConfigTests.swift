@@ -83,9 +83,10 @@ struct ValidConfigTests {
     func exampleConfigLoads() {
         let loaded = load(ExampleConfig.text)
         #expect(loaded.diagnostics == [])
-        #expect(loaded.configuration.services.map(\.name) == ["migrate", "db", "web"])
+        #expect(loaded.configuration.services.map(\.name) == ["migrate", "db", "web", "backup", "alert"])
         // Every documented service key appears in the example.
         for key in ConfigLoader.serviceKeys { #expect(ExampleConfig.text.contains("\n\(key) =") || ExampleConfig.text.contains("\n# \(key) ="), "example lacks \(key)") }
+        for key in ConfigLoader.taskKeys { #expect(ExampleConfig.text.contains("\n\(key) =") || ExampleConfig.text.contains("# \(key) =") || ExampleConfig.text.contains("or: \(key) ="), "example lacks task key \(key)") }
         for key in ConfigLoader.globalKeys where key != "services" && key != "tasks" {
             #expect(ExampleConfig.text.contains("\n\(key) =") || ExampleConfig.text.contains("\n# \(key) ="), "example lacks \(key)")
         }
@@ -172,7 +173,23 @@ struct MalformedConfigTests {
         ("[services.a]\ncommand = [\"a\"]\nafter = \"b\"", "swinit.toml:3:9: services.a.after: expected an array of strings, got string"),
         ("[services.a]\ncommand = [\"${X\"]", "swinit.toml:2:12: services.a.command: unterminated '${' (write '$$' for a literal '$')"),
         ("[services.a]\ncommand = [\"${A-B}\"]", "swinit.toml:2:12: services.a.command: '${A-B}' is not a variable reference (names are letters, digits and '_')"),
-        ("[tasks.backup]\ncommand = [\"b\"]", "swinit.toml:1:2: tasks: scheduled tasks are not supported by this version of swinit yet"),
+        // Tasks and windows
+        ("[tasks.b]\ncommand = [\"b\"]\ncron = \"61 * * * *\"", "swinit.toml:3:8: tasks.b.cron: column 1: minute field: 61 is out of range 0-59"),
+        ("[tasks.b]\ncommand = [\"b\"]\ncron = \"* * * *\"", "swinit.toml:3:8: tasks.b.cron: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got 4"),
+        ("[tasks.b]\ncommand = [\"b\"]\ncron = \"@daily\"\nevery = \"1h\"", "swinit.toml:4:9: tasks.b.every: a task has one schedule: 'cron', 'every' are all set"),
+        ("[tasks.b]\ncommand = [\"b\"]\nevery = \"500ms\"", "swinit.toml:3:9: tasks.b.every: the interval must be at least 1s"),
+        ("[tasks.b]\ncommand = [\"b\"]\nat = \"25:00\"", "swinit.toml:3:6: tasks.b.at: column 1: time of day \"25:00\": hour 25 is out of range 0-23"),
+        ("[tasks.b]\ncommand = [\"b\"]\nat = \"09:00\"\ndays = [\"funday\"]", "swinit.toml:4:8: tasks.b.days: column 1: days \"funday\": unknown day 'funday' (expected sun, mon, tue, wed, thu, fri, sat)"),
+        ("[tasks.b]\ncommand = [\"b\"]\ncron = \"@daily\"\ndays = [\"mon\"]", "swinit.toml:4:8: tasks.b.days: 'days' goes with 'at'; for cron, put the days in the expression"),
+        ("[tasks.b]\ncommand = [\"b\"]\ncron = \"@daily\"\njitter = \"5s\"", "swinit.toml:4:10: tasks.b.jitter: 'jitter' goes with 'every'"),
+        ("[tasks.b]\ncommand = [\"b\"]\noverlap = \"pile\"", "swinit.toml:3:11: tasks.b.overlap: \"pile\" is not one of \"skip\", \"queue\", \"replace\""),
+        ("[tasks.b]\ncommand = [\"b\"]\nrestart = \"always\"", "swinit.toml:3:1: tasks.b.restart: unknown key 'restart'"),
+        ("[tasks.b]\ncommand = [\"b\"]\non-success = [\"x\"]", "swinit.toml:3:1: tasks.b.on-success: no task named 'x'"),
+        ("[tasks.a]\ncommand = [\"a\"]\non-success = [\"b\"]\n[tasks.b]\ncommand = [\"b\"]\non-failure = [\"a\"]", "swinit.toml:1:8: tasks.a: task chain loops: a → b → a"),
+        ("[tasks.b]\ncron = \"@daily\"", "swinit.toml:1:1: tasks.b: missing key 'command'"),
+        ("[services.b]\ncommand = [\"b\"]\n[tasks.b]\ncommand = [\"b\"]", "swinit.toml:3:8: tasks.b: 'b' is already the name of a service"),
+        ("[services.s]\ncommand = [\"s\"]\nwindow = { start = \"08:00\" }", "swinit.toml:3:10: services.s.window: missing key 'stop'"),
+        ("[services.s]\ncommand = [\"s\"]\nwindow = { start = \"8\", stop = \"9:00\" }", "swinit.toml:3:20: services.s.window.start: column 2: time of day \"8\": expected ':' and minutes (HH:MM)"),
     ]
 
     @Test("malformed config", arguments: cases)

@@ -36,6 +36,21 @@ struct FakeWorld {
         return out
     }
 
+    /// A control command, with its spawns fed back like `send`.
+    mutating func perform(_ command: ControlCommand) -> (CommandOutcome, [Action]) {
+        let (outcome, actions) = supervisor.perform(command, at: now)
+        var out: [Action] = []
+        for action in actions {
+            if case .log = action { continue }
+            out.append(action)
+            if case .spawn(let id) = action {
+                nextPid += 1
+                out += send(.spawned(id, pid: nextPid))
+            }
+        }
+        return (outcome, out)
+    }
+
     mutating func advance(to t: Instant) -> [Action] {
         now = t
         return send(.tick)
@@ -415,5 +430,148 @@ extension Action {
     var isNotLog: Bool {
         if case .log = self { return false }
         return true
+    }
+}
+
+@Suite("Supervisor: tasks")
+struct TaskTests {
+    static func task(_ name: String, _ schedule: Schedule?, _ configure: (inout TaskSettings) -> Void = { _ in }) -> ServiceConfig {
+        var s = service(name) { $0.restart = .never; $0.startRetries = nil }
+        var t = TaskSettings()
+        t.schedule = schedule
+        configure(&t)
+        s.task = t
+        return s
+    }
+
+    static let start = Instant(nanoseconds: 5_000_000_000, wallNanoseconds: 1_767_225_600_000_000_000) // 2026-01-01T00:00:00Z
+
+    @Test("an every-1s task runs once a second")
+    func everySecond() {
+        var world = FakeWorld([Self.task("tick", .every(seconds: 1, jitterSeconds: 0))])
+        world.now = Self.start
+        #expect(world.send(.boot).isEmpty)
+        for _ in 0..<3 {
+            let (waited, actions) = world.fireNextDeadline()
+            #expect(waited == .seconds(1))
+            #expect(actions == [.spawn(0)])
+            _ = world.exit("tick", .exited(0))
+            #expect(world.supervisor.units[0].stateName == "scheduled")
+        }
+        #expect(world.supervisor.units[0].runs == 3)
+    }
+
+    @Test("overlap: skip drops, queue runs after, replace stops the running one")
+    func overlap() {
+        for policy in [OverlapPolicy.skip, .queue, .replace] {
+            var world = FakeWorld([Self.task("slow", .every(seconds: 1, jitterSeconds: 0)) { $0.overlap = policy }])
+            world.now = Self.start
+            world.send(.boot)
+            _ = world.fireNextDeadline()                // first run starts
+            let pid = world.pid("slow")!
+            let (_, second) = world.fireNextDeadline()  // due again while running
+            switch policy {
+            case .skip, .queue: #expect(second.isEmpty)
+            case .replace: #expect(second == [.kill(.group(pid), signal: Signals.term), .kill(.group(pid), signal: Signals.cont)])
+            }
+            let end = world.exit("slow", .exited(0))
+            #expect(end == (policy == .skip ? [] : [.spawn(0)]), "\(policy)")
+        }
+    }
+
+    @Test("chains: A → B on success, A → C on failure")
+    func chains() {
+        let world0 = FakeWorld([
+            Self.task("a", nil) { $0.onSuccess = ["b"]; $0.onFailure = ["c"] },
+            Self.task("b", nil), Self.task("c", nil),
+        ])
+        var world = world0
+        world.now = Self.start
+        world.send(.boot)
+        #expect(world.supervisor.nextDeadline == nil, "manual tasks never wake the loop")
+        let (outcome, start) = world.perform(.run("a"))
+        #expect(outcome.ok && start == [.spawn(0)])
+        #expect(world.exit("a", .exited(0)) == [.spawn(world.id("b"))])
+        _ = world.perform(.run("a"))
+        #expect(world.exit("a", .exited(1)) == [.spawn(world.id("c"))])
+        #expect(world.perform(.run("nope")).0 == .failed("no service named 'nope'"))
+    }
+
+    @Test("a run longer than its timeout is stopped and counts as a failure")
+    func timeout() {
+        var world = FakeWorld([
+            Self.task("t", .every(seconds: 60, jitterSeconds: 0)) { $0.timeout = .seconds(5); $0.onFailure = ["alarm"] },
+            Self.task("alarm", nil),
+        ])
+        world.now = Self.start
+        world.send(.boot)
+        _ = world.fireNextDeadline()
+        let pid = world.pid("t")!
+        let (waited, stop) = world.fireNextDeadline()
+        #expect(waited == .seconds(5))
+        #expect(stop == [.kill(.group(pid), signal: Signals.term), .kill(.group(pid), signal: Signals.cont)])
+        #expect(world.exit("t", .exited(0)) == [.spawn(world.id("alarm"))], "a timed-out run failed, whatever its code")
+    }
+
+    @Test("a missed run is made up once, not in a burst")
+    func missedRunsCollapse() {
+        var world = FakeWorld([Self.task("hourly", .every(seconds: 3600, jitterSeconds: 0))])
+        world.now = Self.start
+        world.send(.boot)
+        // The machine slept for 5 hours: the loop wakes once, late.
+        let late = world.advance(to: world.now + .seconds(5 * 3600 + 10))
+        #expect(late == [.spawn(0)])
+        let next = world.supervisor.units[0].nextRun!
+        #expect(next.wallSeconds == Self.start.wallSeconds + 6 * 3600)
+    }
+
+    @Test("on shutdown a running task is stopped, unless it says wait")
+    func shutdownWaits() {
+        var world = FakeWorld([
+            Self.task("stop", .every(seconds: 1, jitterSeconds: 0)),
+            Self.task("wait", .every(seconds: 1, jitterSeconds: 0)) { $0.waitOnShutdown = true },
+        ])
+        world.now = Self.start
+        world.send(.boot)
+        _ = world.fireNextDeadline()
+        let term = world.send(.signal(Signals.term))
+        #expect(term == [.kill(.group(world.pid("stop")!), signal: Signals.term), .kill(.group(world.pid("stop")!), signal: Signals.cont)])
+        #expect(world.supervisor.nextDeadline != nil)
+        _ = world.exit("stop", .signaled(15, coreDumped: false))
+        #expect(world.exit("wait", .exited(0)) == [.sweep(signal: Signals.term)])
+    }
+
+    @Test("a windowed service starts at the window's start and stops at its end")
+    func windows() throws {
+        var s = service("office")
+        s.window = ServiceWindow(start: try Schedule.parseTimeOfDay("08:00"), stop: try Schedule.parseTimeOfDay("18:00"))
+        var world = FakeWorld([s])
+        world.now = Self.start.atWall(1_767_254_400)      // 2026-01-01T08:00:00Z... minus: set to 07:00
+        world.now = world.now + TimeSpan.seconds(-3600)
+        #expect(world.send(.boot).isEmpty)
+        #expect(world.supervisor.units[0].stateName == "waiting for window")
+        let (toOpen, open) = world.fireNextDeadline()
+        #expect(toOpen == .seconds(3600))
+        #expect(open == [.spawn(0)])
+        let pid = world.pid("office")!
+        let (toClose, close) = world.fireNextDeadline()
+        #expect(toClose == .seconds(10 * 3600))
+        #expect(close == [.kill(.group(pid), signal: Signals.term), .kill(.group(pid), signal: Signals.cont)])
+        _ = world.exit("office", .exited(0))
+        #expect(world.supervisor.units[0].stateName == "waiting for window")
+    }
+
+    @Test("windows across midnight and on given days", arguments: [
+        ("22:00", "06:00", DaySet.all, "2026-01-01T23:00:00Z", true),
+        ("22:00", "06:00", DaySet.all, "2026-01-01T05:59:00Z", true),
+        ("22:00", "06:00", DaySet.all, "2026-01-01T12:00:00Z", false),
+        ("08:00", "18:00", DaySet(weekdays: [1, 2, 3, 4, 5]), "2026-01-03T12:00:00Z", false),  // a Saturday
+        ("08:00", "18:00", DaySet(weekdays: [1, 2, 3, 4, 5]), "2026-01-02T12:00:00Z", true),   // a Friday
+        ("22:00", "06:00", DaySet(weekdays: [5]), "2026-01-03T03:00:00Z", true),               // Friday night, Saturday morning
+    ])
+    func windowMembership(start: String, stop: String, days: DaySet, at: String, open: Bool) throws {
+        var w = ServiceWindow(start: try Schedule.parseTimeOfDay(start), stop: try Schedule.parseTimeOfDay(stop))
+        w.days = days
+        #expect(Supervisor.isOpen(w, atUnix: try CivilTime.parseRFC3339(at).unixSeconds, zone: .utc) == open)
     }
 }

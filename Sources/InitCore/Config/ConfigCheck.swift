@@ -10,6 +10,12 @@ public protocol SystemLookup {
     /// Can create files in the directory.
     func isWritableDirectory(_ path: String) -> Bool
     var isRoot: Bool { get }
+    /// The rules of a zone ("Europe/Berlin"), nil when unknown.
+    func timeZone(_ name: String) -> TimeZoneRules?
+}
+
+extension SystemLookup {
+    public func timeZone(_ name: String) -> TimeZoneRules? { name == "UTC" ? .utc : nil }
 }
 
 /// The checks that need the machine: users, directories, executables, log paths.
@@ -22,7 +28,7 @@ public enum ConfigCheck {
         }
         let searchPath = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         for s in loaded.configuration.services where !s.isMain {
-            let base = "services.\(s.name)"
+            let base = s.task != nil ? "tasks.\(s.name)" : "services.\(s.name)"
             if case .failure(let failure) = lookup.accounts.identity(user: s.user, group: s.group) {
                 switch failure {
                 case .noUser: report(base + ".user", failure.description)
@@ -46,6 +52,11 @@ public enum ConfigCheck {
             for (key, mode) in [("stdout", s.stdout), ("stderr", s.stderr)] {
                 if case .file(let path, _, _)? = mode { checkLogPath(path, base + "." + key, lookup, report) }
             }
+        }
+        for s in loaded.configuration.services {
+            let base = s.task != nil ? "tasks.\(s.name)" : "services.\(s.name)"
+            if let zone = s.task?.timezone, lookup.timeZone(zone) == nil { report(base + ".timezone", "unknown time zone '\(zone)' (no zoneinfo file)") }
+            if let zone = s.window?.timezone, lookup.timeZone(zone) == nil { report(base + ".window.timezone", "unknown time zone '\(zone)' (no zoneinfo file)") }
         }
         for (key, mode) in [("stdout", loaded.configuration.settings.stdout), ("stderr", loaded.configuration.settings.stderr)] {
             if case .file(let path, _, _) = mode { checkLogPath(path, key, lookup, report) }

@@ -18,6 +18,7 @@ public enum ConfigLoader {
         "cpu-affinity", "no-new-privileges", "instances", "restart", "success-exit-codes", "backoff",
         "backoff-max", "backoff-reset", "start-retries", "start-time", "start-timeout", "stop-signal",
         "stop-delay", "stop-timeout", "after", "requires", "critical", "on-fatal", "stdout", "stderr",
+        "window",
     ]
 
     /// Letters, digits, '-' and '_', at most 64: names that are safe in paths and messages.
@@ -135,9 +136,6 @@ struct Decoder {
         if let b = bool(root, "reload-on-hup", path: "") { settings.reloadOnHangup = b }
         configuration.settings = settings
 
-        if let node = root["tasks"] {
-            error(node.position, "tasks", "scheduled tasks are not supported by this version of swinit yet")
-        }
         if let node = root["services"] {
             guard case .table(let services) = node.value else {
                 error(node.position, "services", "expected a table of services ([services.NAME]), got \(node.value.typeName)")
@@ -157,7 +155,9 @@ struct Decoder {
                 if let service = decodeService(entry.key, table, path: path) { configuration.services.append(service) }
             }
         }
+        if let node = root["tasks"] { decodeTasks(node) }
         checkDependencies()
+        checkTaskChains()
     }
 
     static func isServiceName(_ name: String) -> Bool {
@@ -168,8 +168,8 @@ struct Decoder {
 
     // MARK: Services
 
-    mutating func decodeService(_ name: String, _ t: TOMLTable, path: String) -> ServiceConfig? {
-        checkKeys(t, known: ConfigLoader.serviceKeys, path: path)
+    mutating func decodeService(_ name: String, _ t: TOMLTable, path: String, checkingKeys: Bool = true) -> ServiceConfig? {
+        if checkingKeys { checkKeys(t, known: ConfigLoader.serviceKeys, path: path) }
         var s = ServiceConfig(name: name, command: [])
         let shell = bool(t, "shell", path: path) ?? false
         if let node = t["command"] {
@@ -229,6 +229,7 @@ struct Decoder {
         if let f = oneOf(t, "on-fatal", FatalPolicy.allCases.map(\.rawValue), path: path) { s.onFatal = FatalPolicy(rawValue: f)! }
         s.stdout = output(t, "stdout", path: path)
         s.stderr = output(t, "stderr", path: path)
+        if let node = t["window"] { s.window = window(node, path: path + ".window") }
         return s
     }
 

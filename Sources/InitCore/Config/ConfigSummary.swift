@@ -6,6 +6,12 @@ public enum ConfigSummary {
         var out = ""
         for s in services {
             var parts: [String] = [s.kind.rawValue, "restart=\(s.restart.rawValue)"]
+            if let task = s.task {
+                parts = ["task", task.atBoot ? "@reboot" : task.scheduleText]
+                if let zone = task.timezone { parts.append("timezone=\(zone)") }
+                if task.overlap != .skip { parts.append("overlap=\(task.overlap.rawValue)") }
+            }
+            if let w = s.window { parts.append("window=\(w.start)-\(w.stop)") }
             if s.instances > 1 { parts.append("instances=\(s.instances)") }
             if !s.requires.isEmpty { parts.append("requires=\(s.requires.joined(separator: ","))") }
             let afterOnly = s.after.filter { !s.requires.contains($0) }
@@ -15,7 +21,9 @@ public enum ConfigSummary {
             let padded = s.name + String(repeating: " ", count: width - s.name.count)
             out += "\(padded)  \(parts.joined(separator: " "))  \(s.command.joined(separator: " "))\n"
         }
-        out += "\(file): OK, \(services.count) service\(services.count == 1 ? "" : "s")\n"
+        let tasks = services.filter { $0.task != nil }.count
+        let plain = services.count - tasks
+        out += "\(file): OK, \(plain) service\(plain == 1 ? "" : "s")\(tasks > 0 ? ", \(tasks) task\(tasks == 1 ? "" : "s")" : "")\n"
         return out
     }
 }

@@ -60,5 +60,25 @@ no-new-privileges = true
 shell = false               # true: run the command string with /bin/sh -c
 stdout = "prefix"
 stderr = { file = "/var/log/web.err", max-size = "10MiB", max-files = 5 }
+# window = { start = "08:00", stop = "18:00", days = ["mon-fri"], timezone = "Europe/Berlin" }
+#                           # run only inside these hours: started at start, stopped at stop
+
+# --- A scheduled task (cron in the container) ---
+[tasks.backup]
+command = ["/app/bin/backup"]
+cron = "30 2 * * *"         # one schedule: cron (5 or 6 fields, @daily …), every, or at
+# every = "1h30m"           # from swinit's start …
+# jitter = "30s"            # … spread by up to this (the same for a given task name)
+# at = ["02:30", "14:30"]   # times of day …
+# days = ["mon-fri"]        # … on these days
+timezone = "UTC"            # default: $TZ, else UTC
+overlap = "skip"            # skip | queue | replace, when a run is due while one still runs
+timeout = "1h"              # a longer run is stopped
+on-shutdown = "stop"        # stop | wait
+on-success = []             # tasks to run after a success …
+on-failure = ["alert"]      # … or after a failure
+
+[tasks.alert]
+command = "/app/bin/notify 'backup failed'"
 """#
 }

@@ -77,6 +77,10 @@ public struct ServiceConfig: Sendable, Equatable {
     public var stderr: OutputMode? = nil
     /// The `--` program of the command line: its exit ends the container with its code.
     public var isMain = false
+    /// Set for `[tasks.NAME]`: runs when due, never restarted.
+    public var task: TaskSettings? = nil
+    /// Only run inside this time window.
+    public var window: ServiceWindow? = nil
 
     public init(name: String, command: [String]) {
         self.name = name
@@ -93,7 +97,51 @@ public struct ServiceConfig: Sendable, Equatable {
             && a.startTimeout == b.startTimeout && a.stopSignal == b.stopSignal && a.stopDelay == b.stopDelay
             && a.stopTimeout == b.stopTimeout && a.after == b.after && a.requires == b.requires
             && a.critical == b.critical && a.onFatal == b.onFatal && a.stdout == b.stdout && a.stderr == b.stderr
-            && a.isMain == b.isMain
+            && a.isMain == b.isMain && a.task == b.task && a.window == b.window
+    }
+}
+
+/// What a scheduled task runs on, and how runs relate to each other.
+public struct TaskSettings: Sendable, Equatable {
+    /// nil: runs only when chained or asked (`initctl run`).
+    public var schedule: Schedule? = nil
+    /// As written: "*/5 * * * *", "every 1h", "at 23:59 on mon-fri".
+    public var scheduleText = "manual"
+    /// `@reboot`: once when swinit starts.
+    public var atBoot = false
+    /// A zone name ("Europe/Berlin"); nil: TZ, else UTC.
+    public var timezone: String? = nil
+    public var jitter: TimeSpan = .zero
+    public var overlap: OverlapPolicy = .skip
+    /// A run taking longer is stopped (stop signal, stop timeout, SIGKILL).
+    public var timeout: TimeSpan? = nil
+    /// On shutdown, let a running run finish instead of stopping it.
+    public var waitOnShutdown = false
+    public var onSuccess: [String] = []
+    public var onFailure: [String] = []
+    public init() {}
+}
+
+/// When a run is due while the previous one still runs.
+public enum OverlapPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Drop the new run (supercronic's behaviour).
+    case skip
+    /// Run it when the current one ends (at most one waits).
+    case queue
+    /// Stop the current run, then start the new one.
+    case replace
+}
+
+/// Daily hours in which a service runs: started at `start`, stopped at `stop`.
+public struct ServiceWindow: Sendable, Equatable {
+    public var start: TimeOfDay
+    public var stop: TimeOfDay
+    /// Days on which the window opens.
+    public var days: DaySet = .all
+    public var timezone: String? = nil
+    public init(start: TimeOfDay, stop: TimeOfDay) {
+        self.start = start
+        self.stop = stop
     }
 }
 
@@ -116,7 +164,21 @@ public struct GlobalSettings: Sendable, Equatable {
 public struct Configuration: Sendable, Equatable {
     public var settings = GlobalSettings()
     public var services: [ServiceConfig] = []
+    /// Time zones the tasks and windows name, read by the runtime ("" is the default zone).
+    public var zones: [String: TimeZoneRules] = [:]
     public init() {}
+
+    /// The rules for a zone name (nil: the default zone); UTC when unknown.
+    public func zone(_ name: String?) -> TimeZoneRules { zones[name ?? ""] ?? zones[""] ?? .utc }
+
+    /// Every zone name used by tasks and windows.
+    public var zoneNames: [String] {
+        var names: [String] = []
+        for s in services {
+            for name in [s.task?.timezone, s.window?.timezone] { if let name, !names.contains(name) { names.append(name) } }
+        }
+        return names
+    }
 
     public func service(named name: String) -> ServiceConfig? { services.first { $0.name == name } }
 }

@@ -37,6 +37,10 @@ public struct Supervisor: Sendable {
     var unitByPid: [Int32: UnitID] = [:]
     /// The main program's stop signal in a shutdown asked for by a signal.
     var shutdownSignal: Int32? = nil
+    /// Time zone rules for tasks and windows.
+    let zones: Configuration
+    /// Wall-clock seconds at boot: `every` schedules count from here.
+    var startWall: Int64 = 0
 
     /// Where swinit as a whole is.
     public enum Phase: Sendable, Equatable {
@@ -52,6 +56,9 @@ public struct Supervisor: Sendable {
     public init(configuration: Configuration, policy: SignalPolicy = SignalPolicy()) {
         self.settings = configuration.settings
         self.policy = policy
+        var zones = Configuration()
+        zones.zones = configuration.zones
+        self.zones = zones
         var units: [Unit] = []
         for service in configuration.services {
             if service.instances <= 1 {
@@ -80,8 +87,12 @@ public struct Supervisor: Sendable {
             case .backoff(let until): consider(until)
             case .draining(_, _, let signalAt): consider(signalAt)
             case .stopping(_, _, let killAt?): consider(killAt)
+            case .running(_, let since):
+                if let timeout = unit.config.task?.timeout, !unit.timedOut { consider(since + timeout) }
             default: break
             }
+            if let next = unit.nextRun { consider(next) }
+            if let change = unit.nextWindowChange { consider(change) }
         }
         if case .sweeping(_, let deadline) = phase { consider(deadline) }
         return earliest
@@ -95,11 +106,20 @@ public struct Supervisor: Sendable {
         var out: [Action] = []
         switch event {
         case .boot:
-            if phase == .booting { phase = .running }
+            if phase == .booting {
+                phase = .running
+                startWall = now.wallSeconds
+                bootSchedules(now: now, &out)
+            }
         case .spawned(let id, let pid):
             guard units[id].state == .spawning else { preconditionFailure("spawned \(units[id].name) while \(units[id].state.name)") }
             units[id].state = .running(pid: pid, since: now)
             unitByPid[pid] = id
+            if units[id].config.task != nil {
+                units[id].runs += 1
+                units[id].lastRunStart = now
+                units[id].timedOut = false
+            }
             log(&out, units[id].config.isMain ? .info : .notice, "\(units[id].name) started (pid \(pid))")
         case .spawnFailed(let id, let failure):
             spawnFailed(id, failure, now: now, &out)
@@ -130,11 +150,13 @@ public struct Supervisor: Sendable {
         case .booting, .finished, .sweeping:
             return
         case .running:
-            for id in units.indices where units[id].state == .waiting && units[id].wanted && dependenciesAllow(id) {
+            for id in units.indices where units[id].state == .waiting && units[id].wanted && units[id].config.task == nil
+                && units[id].windowOpen && dependenciesAllow(id) {
                 spawn(id, &out)
             }
         case .shuttingDown:
-            for id in units.indices where units[id].state.pid != nil && !isStopping(id) && !dependantsAlive(id) {
+            for id in units.indices where units[id].state.pid != nil && !isStopping(id) && !dependantsAlive(id)
+                && !(units[id].config.task?.waitOnShutdown ?? false) {
                 beginStop(id, signal: stopSignal(for: id), now: now, &out)
             }
             if units.allSatisfy({ !$0.state.isAlive }) {
@@ -183,7 +205,11 @@ public struct Supervisor: Sendable {
         let unit = units[id]
         units[id].lastExit = status
         switch unit.state {
-        case .draining, .stopping:
+        case .draining(_, let since, _), .stopping(_, let since, _):
+            if unit.config.task != nil {
+                taskFinished(id, status, runtime: now - since, now: now, &out)
+                return
+            }
             // We asked for it. A unit stopped because a requirement went down waits to start again.
             units[id].state = unit.wanted ? .waiting : .stopped
             log(&out, unit.config.isMain ? .info : .notice, "\(unit.name) stopped (\(status))")
@@ -191,6 +217,10 @@ public struct Supervisor: Sendable {
             stopDependants(of: id, now: now, &out)
             return
         case .running(_, let since):
+            if unit.config.task != nil {
+                taskFinished(id, status, runtime: now - since, now: now, &out)
+                return
+            }
             crashed(id, status, uptime: now - since, now: now, &out)
             stopDependants(of: id, now: now, &out)
         default:
@@ -327,6 +357,9 @@ public struct Supervisor: Sendable {
         phase = .shuttingDown
         for id in units.indices {
             units[id].wanted = false
+            units[id].nextRun = nil
+            units[id].nextWindowChange = nil
+            units[id].queuedRun = false
             switch units[id].state {
             case .waiting, .backoff: units[id].state = .stopped
             default: break
@@ -394,6 +427,7 @@ public struct Supervisor: Sendable {
     // MARK: Deadlines
 
     mutating func tick(now: Instant, _ out: inout [Action]) {
+        tickSchedules(now: now, &out)
         for id in units.indices {
             switch units[id].state {
             case .backoff(let until) where until <= now:

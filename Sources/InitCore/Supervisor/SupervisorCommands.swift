@@ -5,6 +5,8 @@ public enum ControlCommand: Sendable, Equatable {
     case restart([String])
     case signal(String, Int32)
     case shutdown(exitCode: Int32?)
+    /// Run a task (or a oneshot service) now.
+    case run(String)
 }
 
 /// The answer to a `ControlCommand`: a message for the client, and whether it worked.
@@ -63,6 +65,22 @@ extension Supervisor {
                 sent.append("\(units[id].name) (pid \(pid))")
             }
             outcome = sent.isEmpty ? .failed("\(name) is not running") : .ok("sent SIG\(Signals.name(signal)) to \(sent.joined(separator: ", "))")
+        case .run(let name):
+            let ids = units(named: name)
+            if ids.isEmpty { return (.failed(unknownName(name)), []) }
+            guard phase == .running else { return (.failed("swinit is shutting down"), []) }
+            var said: [String] = []
+            for id in ids {
+                if units[id].config.task != nil {
+                    said.append(triggerRun(id, now: now, &out))
+                } else if units[id].config.kind == .oneshot {
+                    restartUnit(id, now: now, &out)
+                    said.append("running \(units[id].name)")
+                } else {
+                    return (.failed("\(name) is a service, not a task or oneshot: use restart"), [])
+                }
+            }
+            outcome = .ok(said.joined(separator: "; "))
         case .shutdown(let code):
             guard phase == .running || phase == .booting else { return (.ok("already shutting down"), []) }
             log(&out, .notice, "shutdown requested\(code.map { " (exit code \($0))" } ?? "")")

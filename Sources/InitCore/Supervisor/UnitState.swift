@@ -63,12 +63,33 @@ public struct Unit: Sendable {
     var waitsFor: [UnitID] = []
     var requiredUnits: [UnitID] = []
 
+    // Tasks: when the next run is due, and what the last one did.
+    public internal(set) var nextRun: Instant? = nil
+    /// A run waits for the current one to end (overlap queue/replace).
+    var queuedRun = false
+    /// The current run was stopped for taking longer than its timeout.
+    var timedOut = false
+    public internal(set) var runs = 0
+    public internal(set) var lastRunStart: Instant? = nil
+    public internal(set) var lastRunDuration: TimeSpan? = nil
+
+    // Windows: whether the window is open now, and when that changes.
+    public internal(set) var windowOpen = true
+    var nextWindowChange: Instant? = nil
+
     init(id: UnitID, name: String, instance: Int?, config: ServiceConfig) {
         self.id = id
         self.name = name
         self.instance = instance
         self.config = config
         self.nextDelay = config.backoff.initial
+    }
+
+    /// The word `initctl status` shows, with the task and window nuances.
+    public var stateName: String {
+        if state == .waiting && config.task != nil { return "scheduled" }
+        if state == .waiting && !windowOpen { return "waiting for window" }
+        return state.name
     }
 
     /// Running, or a one-shot that completed successfully: dependants may start.

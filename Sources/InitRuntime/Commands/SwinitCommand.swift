@@ -25,9 +25,8 @@ public enum SwinitCommand {
         case .exampleConfig:
             writeAll(1, ExampleConfig.text)
             return 0
-        case .schedule:
-            writeAll(2, "swinit: schedule is not available yet\n")
-            return 2
+        case .schedule(let expression, let from, let count, let zoneName):
+            return schedule(expression, from: from, count: count, zoneName: zoneName, environment: environment)
         case .run:
             return run(options, environment: environment)
         }
@@ -37,7 +36,11 @@ public enum SwinitCommand {
         var console = Console(verbosity: options.verbosity)
         let variables = Dictionary(environment, uniquingKeysWith: { $1 })
         guard let source = ConfigSource.load(options, environment: variables, console: console) else { return 1 }
-        let configuration = source.configuration
+        var configuration = source.configuration
+        for problem in TimeZones.resolve(&configuration, environment: variables) {
+            console.log(.error, "\(source.file ?? "config"): \(problem)")
+            return 1
+        }
         if configuration.services.isEmpty {
             console.log(.error, "nothing to run: give a program after '--' (swinit -- myapp args), or services in \(source.file ?? LaunchOptions.defaultConfigPath)")
             return 2
@@ -94,7 +97,7 @@ public enum SwinitCommand {
             : ConfigLoader.load(bytes: bytes, file: path, environment: variables)
         var diagnostics = loaded.diagnostics
         if loaded.errors.isEmpty {
-            diagnostics += ConfigCheck.check(loaded, file: path, environment: variables, lookup: SystemFiles())
+            diagnostics += ConfigCheck.check(loaded, file: path, environment: variables, lookup: SystemFiles(environment: variables))
         }
         for d in diagnostics { writeAll(2, d.description + "\n") }
         let errors = diagnostics.filter { $0.severity == .error }.count
@@ -103,6 +106,53 @@ public enum SwinitCommand {
             return 1
         }
         writeAll(1, ConfigSummary.render(loaded.configuration, file: path))
+        return 0
+    }
+
+    /// `swinit schedule EXPR`: the next run times, one RFC 3339 time per line.
+    static func schedule(_ expression: String, from: String?, count: Int, zoneName: String?, environment: [(String, String)]) -> Int32 {
+        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
+        let zone: TimeZoneRules
+        if let zoneName {
+            switch TimeZones.load(zoneName, environment: variables) {
+            case .success(let rules): zone = rules
+            case .failure(let error):
+                writeAll(2, "swinit: unknown time zone '\(zoneName)': \(error.description)\n")
+                return 2
+            }
+        } else {
+            zone = TimeZones.defaultZone(environment: variables)
+        }
+        var start = wallClockNow().seconds
+        if let from {
+            do throws(ScheduleError) { start = try CivilTime.parseRFC3339(from).unixSeconds } catch {
+                writeAll(2, "swinit: --from: \(error.description)\n")
+                return 2
+            }
+        }
+        let schedule: Schedule
+        switch ConfigLoader.parseSchedule(expression) {
+        case .success(let parsed): schedule = parsed
+        case .failure(let error):
+            writeAll(2, "swinit: '\(expression)': \(error.description)\n")
+            return 2
+        }
+        if case .cron(let cron) = schedule, cron.isReboot {
+            writeAll(1, "@reboot runs once, when swinit starts\n")
+            return 0
+        }
+        var after = start - 1
+        var out = ""
+        for _ in 0..<count {
+            guard let next = schedule.next(after: after, start: start, in: zone) else { break }
+            out += CivilTime.formatRFC3339(unixSeconds: next, offsetSeconds: zone.offset(atUnix: next)) + "\n"
+            after = next
+        }
+        if out.isEmpty {
+            writeAll(2, "swinit: '\(expression)' never runs\n")
+            return 1
+        }
+        writeAll(1, out)
         return 0
     }
 
