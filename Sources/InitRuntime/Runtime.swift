@@ -39,11 +39,14 @@ public final class Runtime {
     private var pidfds: [Int32: Int32] = [:]
     private var exitCode: Int32? = nil
     private let accounts: Accounts
+    /// Reads the config again for reloads; nil without a config file.
+    private let reloader: ConfigReloader?
 
     /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
-    public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts) throws(SystemError) {
+    public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts, reloader: ConfigReloader?) throws(SystemError) {
         self.supervisor = supervisor
         self.accounts = accounts
+        self.reloader = reloader
         self.context = context
         self.console = console
         self.ownPid = getpid()
@@ -163,6 +166,22 @@ public final class Runtime {
             console.log(level, message)
         case .exit(let code):
             exitCode = code
+        case .reloadConfiguration:
+            let outcome = reloadConfiguration()
+            if !outcome.ok { console.log(.error, outcome.message) }
+        }
+    }
+
+    /// Re-reads the config; on any error the running one stays and the errors are returned.
+    public func reloadConfiguration() -> CommandOutcome {
+        guard let reloader else { return .failed("swinit runs without a config file: nothing to reload") }
+        switch reloader.load() {
+        case .failure(let problems):
+            return .failed("the new configuration has errors; keeping the running one:\n" + problems.messages.joined(separator: "\n"))
+        case .success(let configuration):
+            let (outcome, actions) = supervisor.reload(configuration, at: monotonicNow())
+            for action in actions { perform(action) }
+            return outcome
         }
     }
 

@@ -575,3 +575,44 @@ struct TaskTests {
         #expect(Supervisor.isOpen(w, atUnix: try CivilTime.parseRFC3339(at).unixSeconds, zone: .utc) == open)
     }
 }
+
+@Suite("Supervisor: reload")
+struct ReloadTests {
+    @Test("reload adds, removes and restarts changed services, and leaves unchanged ones running")
+    func reloadAppliesTheDifference() {
+        var world = FakeWorld([service("same"), service("gone"), service("edit")])
+        world.send(.boot)
+        let same = world.pid("same")!, gone = world.pid("gone")!, edit = world.pid("edit")!
+        var config = Configuration()
+        config.services = [service("same"), service("edit") { $0.command = ["/bin/edit", "--v2"] }, service("new")]
+        let (outcome, actions) = world.supervisor.reload(config, at: world.now)
+        #expect(outcome == .ok("reloaded: added new; removed gone; restarted edit (changed)"))
+        let kills = actions.filter(\.isNotLog)
+        #expect(kills.contains(.kill(.group(gone), signal: Signals.term)))
+        #expect(kills.contains(.kill(.group(edit), signal: Signals.term)))
+        #expect(!kills.contains { if case .kill(.group(same), _) = $0 { return true } else { return false } })
+        #expect(kills.contains(.spawn(world.supervisor.units.first { $0.name == "new" && !$0.retired }!.id)))
+        #expect(world.pid("same") == same, "an unchanged service keeps its process")
+        // The changed one starts again only once its old process is gone.
+        let replacement = world.supervisor.units.last { $0.name == "edit" }!.id
+        #expect(world.supervisor.units[replacement].state == .waiting)
+        world.log = []
+        _ = world.send(.childExited(pid: edit, .exited(0)))
+        #expect(world.log == [.spawn(replacement)])
+        #expect(world.supervisor.units[replacement].config.command == ["/bin/edit", "--v2"])
+        _ = world.send(.childExited(pid: gone, .exited(0)))
+        #expect(world.supervisor.units(named: "gone").isEmpty)
+    }
+
+    @Test("reloading the same configuration changes nothing")
+    func reloadUnchanged() {
+        let services = [service("a"), service("b") { $0.requires = ["a"] }]
+        var world = FakeWorld(services)
+        world.send(.boot)
+        var config = Configuration()
+        config.services = services
+        let (outcome, actions) = world.supervisor.reload(config, at: world.now)
+        #expect(outcome == .ok("reloaded: nothing changed"))
+        #expect(actions.filter(\.isNotLog).isEmpty)
+    }
+}

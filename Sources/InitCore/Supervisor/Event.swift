@@ -61,4 +61,6 @@ public enum Action: Sendable, Equatable {
     case sweep(signal: Int32)
     case log(LogLevel, String)
     case exit(code: Int32)
+    /// Re-read the configuration and hand it to `Supervisor.reload` (SIGHUP).
+    case reloadConfiguration
 }

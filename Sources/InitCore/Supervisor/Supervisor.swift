@@ -29,7 +29,7 @@ public struct SignalPolicy: Sendable, Equatable {
 /// `.tick`. Nothing here reads a clock or makes a syscall.
 public struct Supervisor: Sendable {
     public internal(set) var units: [Unit]
-    public let settings: GlobalSettings
+    public internal(set) var settings: GlobalSettings
     public let policy: SignalPolicy
     public internal(set) var phase: Phase = .booting
     /// The code swinit will exit with, once something has decided it.
@@ -38,7 +38,7 @@ public struct Supervisor: Sendable {
     /// The main program's stop signal in a shutdown asked for by a signal.
     var shutdownSignal: Int32? = nil
     /// Time zone rules for tasks and windows.
-    let zones: Configuration
+    var zones: Configuration
     /// Wall-clock seconds at boot: `every` schedules count from here.
     var startWall: Int64 = 0
 
@@ -59,23 +59,30 @@ public struct Supervisor: Sendable {
         var zones = Configuration()
         zones.zones = configuration.zones
         self.zones = zones
-        var units: [Unit] = []
-        for service in configuration.services {
-            if service.instances <= 1 {
-                units.append(Unit(id: units.count, name: service.name, instance: nil, config: service))
-            } else {
-                for i in 0..<service.instances {
-                    units.append(Unit(id: units.count, name: "\(service.name).\(i)", instance: i, config: service))
-                }
-            }
+        self.units = []
+        for service in configuration.services { addUnits(for: service) }
+        linkDependencies()
+    }
+
+    /// Appends the units of a service: one, or one per instance ("web.0" …).
+    mutating func addUnits(for service: ServiceConfig, replacing old: [UnitID] = []) {
+        let names = service.instances <= 1 ? [(service.name, nil as Int?)] : (0..<service.instances).map { ("\(service.name).\($0)", Optional($0)) }
+        for (index, (name, instance)) in names.enumerated() {
+            var unit = Unit(id: units.count, name: name, instance: instance, config: service)
+            unit.replaces = index < old.count ? old[index] : old.last
+            units.append(unit)
         }
-        for index in units.indices {
+    }
+
+    /// Resolves after/requires names to the current (not retired) units.
+    mutating func linkDependencies() {
+        let live = units.filter { !$0.retired }
+        func ids(_ names: [String]) -> [UnitID] { live.filter { names.contains($0.config.name) }.map(\.id) }
+        for index in units.indices where !units[index].retired {
             let config = units[index].config
-            let ids = { (names: [String]) in units.filter { names.contains($0.config.name) }.map(\.id) }
             units[index].waitsFor = ids(config.after + config.requires)
             units[index].requiredUnits = ids(config.requires)
         }
-        self.units = units
     }
 
     /// The earliest time something is due, or nil when only an event can change anything.
@@ -150,7 +157,7 @@ public struct Supervisor: Sendable {
         case .booting, .finished, .sweeping:
             return
         case .running:
-            for id in units.indices where units[id].state == .waiting && units[id].wanted && units[id].config.task == nil
+            for id in units.indices where units[id].state == .waiting && units[id].wanted && units[id].config.task == nil && !units[id].retired
                 && units[id].windowOpen && dependenciesAllow(id) {
                 spawn(id, &out)
             }
@@ -169,6 +176,7 @@ public struct Supervisor: Sendable {
     /// `after` waits until each dependency is up or has given up; `requires` needs it up.
     func dependenciesAllow(_ id: UnitID) -> Bool {
         let unit = units[id]
+        if let old = unit.replaces, units[old].state.isAlive { return false }
         for dep in unit.waitsFor {
             let other = units[dep]
             if other.isUp { continue }
@@ -410,6 +418,15 @@ public struct Supervisor: Sendable {
                 return
             }
         case .finished:
+            return
+        }
+        if signal == Signals.hup && mainUnit == nil && phase == .running {
+            if settings.reloadOnHangup {
+                log(&out, .notice, "received SIGHUP: reloading the configuration")
+                out.append(.reloadConfiguration)
+            } else {
+                log(&out, .info, "ignored SIGHUP (reload-on-hup = false)")
+            }
             return
         }
         guard let forwarded = policy.translate(signal) else {

@@ -20,9 +20,9 @@ public struct CommandOutcome: Sendable, Equatable {
 extension Supervisor {
     /// Units named by `name`: a service (all its instances) or one instance ("web.1").
     public func units(named name: String) -> [UnitID] {
-        let exact = units.filter { $0.name == name }.map(\.id)
+        let exact = units.filter { !$0.retired && $0.name == name }.map(\.id)
         if !exact.isEmpty { return exact }
-        return units.filter { $0.config.name == name }.map(\.id)
+        return units.filter { !$0.retired && $0.config.name == name }.map(\.id)
     }
 
     /// "no service named 'wbe'; did you mean 'web'?"

@@ -50,8 +50,12 @@ public struct Unit: Sendable {
     /// "web", or "web.0" for instances.
     public let name: String
     public let instance: Int?
-    public let config: ServiceConfig
+    public internal(set) var config: ServiceConfig
     public internal(set) var state: UnitState = .waiting
+    /// Removed or replaced by a reload: it only finishes stopping, and status leaves it out.
+    public internal(set) var retired = false
+    /// A reload's replacement waits until the unit it replaces is down.
+    var replaces: UnitID? = nil
     public internal(set) var restarts = 0
     public internal(set) var lastExit: WaitStatus? = nil
     /// Deaths before `startTime` in a row.

@@ -10,16 +10,18 @@ enum ConfigSource {
         var loaded: LoadedConfiguration?
     }
 
-    /// nil and the messages printed when the config cannot be used.
-    static func load(_ options: LaunchOptions, environment: [String: String], console: Console) -> Loaded? {
+    /// The configuration, or every message saying why it cannot be used.
+    static func load(_ options: LaunchOptions, environment: [String: String]) -> Result<Loaded, ConfigProblems> {
         var path = options.configPath
         if path == nil && options.procfilePath == nil && pathExists(LaunchOptions.defaultConfigPath) {
             path = LaunchOptions.defaultConfigPath
         }
         var result = Loaded(configuration: Configuration(), file: nil, loaded: nil)
         if let file = options.procfilePath ?? path {
-            guard let loaded = read(file, console: console, procfile: options.procfilePath != nil, environment: environment) else { return nil }
-            result = Loaded(configuration: loaded.configuration, file: file, loaded: loaded)
+            switch read(file, procfile: options.procfilePath != nil, environment: environment) {
+            case .success(let loaded): result = Loaded(configuration: loaded.configuration, file: file, loaded: loaded)
+            case .failure(let problems): return .failure(problems)
+            }
         }
         if !options.program.isEmpty {
             var name = options.program[0].split(separator: "/").last.map(String.init) ?? "main"
@@ -35,21 +37,38 @@ enum ConfigSource {
         }
         if let timeout = options.stopTimeout { result.configuration.settings.stopTimeout = timeout }
         if let grace = options.grace { result.configuration.settings.grace = grace }
-        return result
+        let zoneProblems = TimeZones.resolve(&result.configuration, environment: environment)
+        if !zoneProblems.isEmpty { return .failure(ConfigProblems(messages: zoneProblems.map { "\(result.file ?? "config"): \($0)" })) }
+        return .success(result)
     }
 
-    static func read(_ path: String, console: Console, procfile: Bool, environment: [String: String]) -> LoadedConfiguration? {
+    static func read(_ path: String, procfile: Bool, environment: [String: String]) -> Result<LoadedConfiguration, ConfigProblems> {
         let bytes: [UInt8]
         do {
             bytes = try readFile(path)
         } catch {
-            console.log(.error, "cannot read config: \(error.description)")
-            return nil
+            return .failure(ConfigProblems(messages: ["cannot read config: \(error.description)"]))
         }
         let loaded = procfile
             ? ConfigLoader.loadProcfile(bytes: bytes, file: path, environment: environment)
             : ConfigLoader.load(bytes: bytes, file: path, environment: environment)
-        for diagnostic in loaded.diagnostics { writeAll(2, diagnostic.description + "\n") }
-        return loaded.errors.isEmpty ? loaded : nil
+        if !loaded.errors.isEmpty { return .failure(ConfigProblems(messages: loaded.diagnostics.map(\.description))) }
+        return .success(loaded)
+    }
+}
+
+/// Why a configuration cannot be used: one message per problem, ready to print.
+public struct ConfigProblems: Error {
+    public var messages: [String]
+}
+
+/// Reads the configuration again, the way it was read at start, for reloads.
+public struct ConfigReloader {
+    let options: LaunchOptions
+    let environment: [String: String]
+
+    /// The new configuration, or the messages saying why it cannot be used.
+    public func load() -> Result<Configuration, ConfigProblems> {
+        ConfigSource.load(options, environment: environment).map(\.configuration)
     }
 }

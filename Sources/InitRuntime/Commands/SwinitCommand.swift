@@ -33,14 +33,24 @@ public enum SwinitCommand {
     }
 
     static func run(_ options: LaunchOptions, environment: [(String, String)]) -> Int32 {
+        var options = options
+        // swinit moves to "/" below; reloads must find the same files.
+        if let cwd = currentDirectory() {
+            func absolute(_ path: String?) -> String? { path.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } }
+            options.configPath = absolute(options.configPath)
+            options.procfilePath = absolute(options.procfilePath)
+        }
         var console = Console(verbosity: options.verbosity)
         let variables = Dictionary(environment, uniquingKeysWith: { $1 })
-        guard let source = ConfigSource.load(options, environment: variables, console: console) else { return 1 }
-        var configuration = source.configuration
-        for problem in TimeZones.resolve(&configuration, environment: variables) {
-            console.log(.error, "\(source.file ?? "config"): \(problem)")
+        let source: ConfigSource.Loaded
+        switch ConfigSource.load(options, environment: variables) {
+        case .success(let loaded): source = loaded
+        case .failure(let problems):
+            for message in problems.messages { writeAll(2, message + "\n") }
             return 1
         }
+        if let warnings = source.loaded?.warnings { for w in warnings { writeAll(2, w.description + "\n") } }
+        let configuration = source.configuration
         if configuration.services.isEmpty {
             console.log(.error, "nothing to run: give a program after '--' (swinit -- myapp args), or services in \(source.file ?? LaunchOptions.defaultConfigPath)")
             return 2
@@ -71,7 +81,8 @@ public enum SwinitCommand {
             newSession: options.newSession, listenDescriptors: listenDescriptors, isPID1: isPID1)
         let supervisor = Supervisor(configuration: configuration, policy: options.signals)
         do {
-            let runtime = try Runtime(supervisor: supervisor, context: context, console: console, accounts: accounts)
+            let reloader = source.file == nil ? nil : ConfigReloader(options: options, environment: variables)
+            let runtime = try Runtime(supervisor: supervisor, context: context, console: console, accounts: accounts, reloader: reloader)
             return runtime.run()
         } catch {
             console.log(.error, error.description)
