@@ -214,7 +214,7 @@ struct SupervisionTests {
 
 @Suite("Examples")
 struct ExampleConfigTests {
-    static let examples = ["examples/web-app/swinit.toml", "examples/cron/swinit.toml", "examples/single/swinit.toml", "examples/demo/swinit.toml"]
+    static let examples = ["examples/web-app/swinit.toml", "examples/cron/swinit.toml", "examples/single/swinit.toml", "examples/demo/swinit.toml", "examples/image/swinit.toml"]
 
     /// `swinit check` with stub executables for every program the examples name.
     func check(_ arguments: [String]) async throws -> (ExitStatus, [String], [String]) {
