@@ -3,6 +3,8 @@
 //                             release them all at once: N processes exit together and the init
 //                             must reap them; measures release -> nothing left but PID 1 and us
 //   orphans stream RATE MS    RATE short-lived orphans per second for MS milliseconds
+//   orphans own N             baseline: N children of our own (single fork), released together
+//                             and reaped by us; the floor set by the kernel's exit work
 // Meant to run as the main child of an init that is PID 1 of a fresh PID namespace with its
 // own /proc (unshare --pid --fork --mount-proc), so every orphan is re-parented to the init.
 // A monitor thread scans /proc continuously, counting processes in state Z (peak) and
@@ -96,9 +98,24 @@ static void *monitor(void *arg) {
     return NULL;
 }
 
-static int create_live_orphans(long n, int *release_fd) {
+static int create_live_orphans(long n, int *release_fd, int own) {
     int p[2];
     if (pipe(p) < 0) return -1;
+    if (own) {
+        for (long i = 0; i < n; i++) {
+            pid_t g = fork();
+            if (g == 0) {
+                char c;
+                close(p[1]);
+                while (read(p[0], &c, 1) < 0) {}
+                _exit(0);
+            }
+            if (g < 0) return -1;
+        }
+        close(p[0]);
+        *release_fd = p[1];
+        return 0;
+    }
     long per = 100, made = 0;
     while (made < n) {
         long k = n - made < per ? n - made : per;
@@ -131,6 +148,7 @@ int main(int argc, char **argv) {
     self = getpid();
     signal(SIGCHLD, SIG_DFL);
     int stream = strcmp(argv[1], "stream") == 0;
+    int own = strcmp(argv[1], "own") == 0;
     long n = atol(argv[2]);
     long ms = stream && argc > 3 ? atol(argv[3]) : 0;
     long total = stream ? n * ms / 1000 : n;
@@ -140,7 +158,7 @@ int main(int argc, char **argv) {
     if (!stream) {
         long long c0 = now_ns();
         int rel;
-        if (create_live_orphans(n, &rel) < 0) return 1;
+        if (create_live_orphans(n, &rel, own) < 0) return 1;
         create_ms = (now_ns() - c0) / 1e6;
         made = n;
         t_start = now_ns();
@@ -148,6 +166,7 @@ int main(int argc, char **argv) {
         close(rel);  // every orphan reads EOF and exits now
         t_done = now_ns();
         atomic_store(&done, 1);
+        if (own) while (wait(NULL) > 0) {}
     } else {
         pace_us = 500;
         t_start = now_ns();
@@ -172,7 +191,7 @@ int main(int argc, char **argv) {
     pthread_join(th, NULL);
     printf("{\"mode\":\"%s\",\"orphans\":%ld,\"create_ms\":%.3f,\"reap_ms\":%.3f,"
            "\"peak_zombies\":%d,\"final_zombies\":%d,\"scans\":%d,\"cleared\":%s}\n",
-           stream ? "stream" : "burst", made, create_ms,
+           stream ? "stream" : own ? "own" : "burst", made, create_ms,
            t_clear > 0 ? (t_clear - t_start) / 1e6 : -1.0,
            peak_z, last_z, scans, t_clear > 0 ? "true" : "false");
     fflush(stdout);

@@ -137,27 +137,36 @@ struct Decoder {
         configuration.settings = settings
 
         if let node = root["services"] {
-            guard case .table(let services) = node.value else {
-                error(node.position, "services", "expected a table of services ([services.NAME]), got \(node.value.typeName)")
-                return
-            }
-            for entry in services.entries {
-                let path = "services." + entry.key
-                positions[path] = entry.keyPosition
-                guard Decoder.isServiceName(entry.key) else {
-                    error(entry.keyPosition, path, "'\(entry.key)' is not a valid service name (letters, digits, '-' and '_')")
-                    continue
-                }
-                guard case .table(let table) = entry.node.value else {
-                    error(entry.node.position, path, "expected a table ([\(path)]), got \(entry.node.value.typeName)")
-                    continue
-                }
-                if let service = decodeService(entry.key, table, path: path) { configuration.services.append(service) }
+            for (name, table, path) in namedTables(node, section: "services", noun: "service") {
+                if let service = decodeService(name, table, path: path) { configuration.services.append(service) }
             }
         }
         if let node = root["tasks"] { decodeTasks(node) }
         checkDependencies()
         checkTaskChains()
+    }
+
+    /// The `[SECTION.NAME]` tables of a section, each with a valid name; problems reported.
+    mutating func namedTables(_ node: TOMLNode, section: String, noun: String) -> [(name: String, table: TOMLTable, path: String)] {
+        guard case .table(let tables) = node.value else {
+            error(node.position, section, "expected a table of \(section) ([\(section).NAME]), got \(node.value.typeName)")
+            return []
+        }
+        var out: [(String, TOMLTable, String)] = []
+        for entry in tables.entries {
+            let path = section + "." + entry.key
+            positions[path] = entry.keyPosition
+            guard Decoder.isServiceName(entry.key) else {
+                error(entry.keyPosition, path, "'\(entry.key)' is not a valid \(noun) name (letters, digits, '-' and '_')")
+                continue
+            }
+            guard case .table(let table) = entry.node.value else {
+                error(entry.node.position, path, "expected a table ([\(path)]), got \(entry.node.value.typeName)")
+                continue
+            }
+            out.append((entry.key, table, path))
+        }
+        return out
     }
 
     static func isServiceName(_ name: String) -> Bool {

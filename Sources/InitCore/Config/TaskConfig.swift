@@ -43,26 +43,12 @@ extension ConfigLoader {
 
 extension Decoder {
     mutating func decodeTasks(_ node: TOMLNode) {
-        guard case .table(let tasks) = node.value else {
-            error(node.position, "tasks", "expected a table of tasks ([tasks.NAME]), got \(node.value.typeName)")
-            return
-        }
-        for entry in tasks.entries {
-            let path = "tasks." + entry.key
-            positions[path] = entry.keyPosition
-            guard Decoder.isServiceName(entry.key) else {
-                error(entry.keyPosition, path, "'\(entry.key)' is not a valid task name (letters, digits, '-' and '_')")
+        for (name, table, path) in namedTables(node, section: "tasks", noun: "task") {
+            if configuration.service(named: name) != nil {
+                error(positions[path], path, "'\(name)' is already the name of a service")
                 continue
             }
-            if configuration.service(named: entry.key) != nil {
-                error(entry.keyPosition, path, "'\(entry.key)' is already the name of a service")
-                continue
-            }
-            guard case .table(let table) = entry.node.value else {
-                error(entry.node.position, path, "expected a table ([\(path)]), got \(entry.node.value.typeName)")
-                continue
-            }
-            if let task = decodeTask(entry.key, table, path: path) { configuration.services.append(task) }
+            if let task = decodeTask(name, table, path: path) { configuration.services.append(task) }
         }
     }
 
