@@ -19,6 +19,7 @@ let package = Package(
         .executableTarget(name: "swinit", dependencies: ["InitRuntime", "InitCore", "CSystem"]),
         .executableTarget(name: "initctl", dependencies: ["InitRuntime", "InitCore", "CSystem"]),
         .testTarget(name: "InitCoreTests", dependencies: ["InitCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["InitCore"]),
+        // Fixtures are python3 scripts the tests find through #filePath.
+        .testTarget(name: "IntegrationTests", dependencies: ["InitCore"], exclude: ["Fixtures"]),
     ]
 )

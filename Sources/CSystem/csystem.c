@@ -198,13 +198,13 @@ static void child_setup_and_exec(const struct cs_spawn_attr *a, int report_fd) {
     if (a->parent_death_signal > 0) (void)prctl(PR_SET_PDEATHSIG, a->parent_death_signal, 0, 0, 0);
 
     // Default dispositions (SIG_IGN would survive execve) and an empty mask last, so no
-    // signal can interrupt the setup above.
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < _NSIG; sig++) {
+    // signal can interrupt the setup above. The raw syscall, not glibc's sigaction: glibc
+    // refuses its reserved signals 32 and 33, which a parent may still have left ignored.
+    // An all-zero kernel sigaction is SIG_DFL with no flags on every architecture.
+    unsigned long kernel_default[4] = {0, 0, 0, 0};
+    for (int sig = 1; sig <= 64; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        (void)sigaction(sig, &dfl, NULL);  // fails harmlessly for the libc-reserved RT signals
+        (void)syscall(SYS_rt_sigaction, sig, kernel_default, NULL, (size_t)8);
     }
     sigset_t empty;
     sigemptyset(&empty);
