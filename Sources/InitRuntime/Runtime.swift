@@ -29,10 +29,10 @@ public struct LaunchContext {
 /// The imperative shell: one epoll loop over the signalfd (and, later, pipes and FIFOs). It
 /// turns kernel readiness into `Event`s for the `Supervisor` and its `Action`s into syscalls.
 public final class Runtime {
-    private var supervisor: Supervisor
+    var supervisor: Supervisor
     private let context: LaunchContext
-    private let console: Console
-    private let loop: EventLoop
+    let console: Console
+    let loop: EventLoop
     private let signals: Int32
     private let ownPid: Int32
     /// pidfds of our live units' processes, for signalling without pid-reuse races.
@@ -41,6 +41,8 @@ public final class Runtime {
     private let accounts: Accounts
     /// Reads the config again for reloads; nil without a config file.
     private let reloader: ConfigReloader?
+    /// The control FIFOs and status.json (Control/); nil until `openControl`, or without one.
+    var control: ControlChannel? = nil
 
     /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
     public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts, reloader: ConfigReloader?) throws(SystemError) {
@@ -81,20 +83,27 @@ public final class Runtime {
             for event in ready {
                 switch event.token.kind {
                 case .signals: drainSignals()
-                case .output, .console, .controlRequests, .controlReply, .probe: break
+                case .controlRequests: serveControlRequests()
+                case .controlReply: control?.writable(event.token.id, at: monotonicNow())
+                case .output, .console, .probe: break
                 }
             }
+            control?.expire(at: monotonicNow())
             if exitCode == nil, let deadline = supervisor.nextDeadline, deadline <= monotonicNow() {
                 dispatch(.tick)
             }
+            publishStatus()
         }
+        publishStatus()
+        control?.shutDown()
         return exitCode!
     }
 
     /// Milliseconds until the core's next deadline, rounded up; -1 (sleep until an event)
     /// when nothing is due: an idle swinit never wakes.
     private func timeoutMilliseconds() -> Int32 {
-        guard let deadline = supervisor.nextDeadline else { return -1 }
+        let deadlines = [supervisor.nextDeadline, control?.nextDeadline].compactMap { $0 }
+        guard let deadline = deadlines.min() else { return -1 }
         let remaining = deadline - monotonicNow()
         if remaining <= .zero { return 0 }
         return Int32(clamping: remaining.millisecondsRoundedUp)
@@ -154,7 +163,7 @@ public final class Runtime {
 
     // MARK: Actions
 
-    private func perform(_ action: Action) {
+    func perform(_ action: Action) {
         switch action {
         case .spawn(let id):
             spawn(id)

@@ -83,6 +83,9 @@ public enum SwinitCommand {
         do {
             let reloader = source.file == nil ? nil : ConfigReloader(options: options, environment: variables)
             let runtime = try Runtime(supervisor: supervisor, context: context, console: console, accounts: accounts, reloader: reloader)
+            let groups = configuration.settings.controlGroup == nil ? accounts : SystemFiles().accounts
+            runtime.openControl(ControlSettings.resolve(option: options.controlDir, settings: configuration.settings,
+                                                        environment: variables, accounts: groups, console: console))
             return runtime.run()
         } catch {
             console.log(.error, error.description)
