@@ -39,6 +39,8 @@ public final class Runtime {
     private var pidfds: [Int32: Int32] = [:]
     private var exitCode: Int32? = nil
     private let accounts: Accounts
+    /// Probes, notify sockets, hooks (Hooks.swift).
+    private let lifecycle: LifecycleRuntime
 
     /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
     public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts) throws(SystemError) {
@@ -52,6 +54,7 @@ public final class Runtime {
         signals = try systemCall("signalfd") { cs_signalfd(&set) }
         loop = try EventLoop()
         try loop.add(signals, .read, Token(.signals))
+        lifecycle = LifecycleRuntime(loop: loop, console: console, ownPid: ownPid)
     }
 
     /// Blocks every signal but the kernel's fault signals. Must run first thing in `main`, so
@@ -66,6 +69,7 @@ public final class Runtime {
     /// Runs until the supervisor says exit; returns the exit code. Inside the loop nothing may
     /// exit or throw: PID 1's death kills the container, so failures are logged and we go on.
     public func run() -> Int32 {
+        defer { lifecycle.cleanUp() }
         dispatch(.boot)
         while exitCode == nil {
             let ready: [Readiness]
@@ -78,7 +82,8 @@ public final class Runtime {
             for event in ready {
                 switch event.token.kind {
                 case .signals: drainSignals()
-                case .output, .console, .controlRequests, .controlReply, .probe: break
+                case .probe: for reported in lifecycle.handle(event) { dispatch(reported) }
+                case .output, .console, .controlRequests, .controlReply: break
                 }
             }
             if exitCode == nil, let deadline = supervisor.nextDeadline, deadline <= monotonicNow() {
@@ -163,6 +168,8 @@ public final class Runtime {
             console.log(level, message)
         case .exit(let code):
             exitCode = code
+        case .lifecycle(let id, let action):
+            performLifecycle(id, action)
         }
     }
 
@@ -170,7 +177,10 @@ public final class Runtime {
         let unit = supervisor.units[id]
         let result: Result<Int32, SpawnFailure>
         switch makeRequest(for: unit) {
-        case .success(let request): result = Spawner.spawn(request)
+        case .success(var request):
+            lifecycle.prepare(&request, for: unit)
+            result = Spawner.spawn(request)
+            lifecycle.spawnFinished()
         case .failure(let failure): result = .failure(failure)
         }
         switch result {
@@ -181,6 +191,17 @@ public final class Runtime {
             dispatch(.spawned(id, pid: pid))
         case .failure(let failure):
             dispatch(.spawnFailed(id, failure))
+        }
+    }
+
+    /// Probes and hooks run in Hooks.swift; an adopted daemon gets a pidfd like a spawned process.
+    private func performLifecycle(_ id: UnitID, _ action: LifecycleAction) {
+        for event in lifecycle.perform(action, for: supervisor.units[id], request: makeRequest) {
+            if case .lifecycle(_, .pidFile(_, .found(let pid))) = event, pidfds[pid] == nil {
+                let fd = cs_pidfd_open(pid)
+                if fd >= 0 { pidfds[pid] = fd }
+            }
+            dispatch(event)
         }
     }
 
