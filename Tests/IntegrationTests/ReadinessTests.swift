@@ -135,6 +135,21 @@ struct ReadinessIntegrationTests {
         run.stop()
     }
 
+    @Test("ready = { fd = 3 }: a newline on descriptor 3 (the s6 convention) makes the service ready")
+    func notificationDescriptor() throws {
+        let run = try ReadyRun { dir in """
+            [services.s6]
+            command = ["sh", "-c", "touch \(dir)/before; sleep 0.3; echo >&3; exec 3>&-; exec sleep 600"]
+            ready = { fd = 3 }
+            [services.after]
+            command = ["sh", "-c", "touch \(dir)/after-started; exec sleep 600"]
+            requires = ["s6"]
+            """ }
+        #expect(run.waitLog("s6 is ready"))
+        run.wait("the dependant") { run.file("after-started") != nil }
+        run.stop()
+    }
+
     @Test("the watchdog restarts a service that stops sending WATCHDOG=1")
     func watchdogRestarts() throws {
         let run = try ReadyRun { dir in """
