@@ -43,6 +43,8 @@ public final class Runtime {
     private let reloader: ConfigReloader?
     /// The control FIFOs and status.json (Control/); nil until `openControl`, or without one.
     var control: ControlChannel? = nil
+    /// Probes, notify sockets, hooks (Hooks.swift).
+    private let lifecycle: LifecycleRuntime
 
     /// Sets up the loop. Signals must already be blocked (see `blockSignals`).
     public init(supervisor: Supervisor, context: LaunchContext, console: Console, accounts: Accounts, reloader: ConfigReloader?) throws(SystemError) {
@@ -57,6 +59,7 @@ public final class Runtime {
         signals = try systemCall("signalfd") { cs_signalfd(&set) }
         loop = try EventLoop()
         try loop.add(signals, .read, Token(.signals))
+        lifecycle = LifecycleRuntime(loop: loop, console: console, ownPid: ownPid)
     }
 
     /// Blocks every signal but the kernel's fault signals. Must run first thing in `main`, so
@@ -71,6 +74,7 @@ public final class Runtime {
     /// Runs until the supervisor says exit; returns the exit code. Inside the loop nothing may
     /// exit or throw: PID 1's death kills the container, so failures are logged and we go on.
     public func run() -> Int32 {
+        defer { lifecycle.cleanUp() }
         dispatch(.boot)
         while exitCode == nil {
             let ready: [Readiness]
@@ -85,7 +89,8 @@ public final class Runtime {
                 case .signals: drainSignals()
                 case .controlRequests: serveControlRequests()
                 case .controlReply: control?.writable(event.token.id, at: monotonicNow())
-                case .output, .console, .probe: break
+                case .probe: for reported in lifecycle.handle(event) { dispatch(reported) }
+                case .output, .console: break
                 }
             }
             control?.expire(at: monotonicNow())
@@ -175,6 +180,8 @@ public final class Runtime {
             console.log(level, message)
         case .exit(let code):
             exitCode = code
+        case .lifecycle(let id, let action):
+            performLifecycle(id, action)
         case .reloadConfiguration:
             let outcome = reloadConfiguration()
             if !outcome.ok { console.log(.error, outcome.message) }
@@ -198,7 +205,10 @@ public final class Runtime {
         let unit = supervisor.units[id]
         let result: Result<Int32, SpawnFailure>
         switch makeRequest(for: unit) {
-        case .success(let request): result = Spawner.spawn(request)
+        case .success(var request):
+            lifecycle.prepare(&request, for: unit)
+            result = Spawner.spawn(request)
+            lifecycle.spawnFinished()
         case .failure(let failure): result = .failure(failure)
         }
         switch result {
@@ -209,6 +219,17 @@ public final class Runtime {
             dispatch(.spawned(id, pid: pid))
         case .failure(let failure):
             dispatch(.spawnFailed(id, failure))
+        }
+    }
+
+    /// Probes and hooks run in Hooks.swift; an adopted daemon gets a pidfd like a spawned process.
+    private func performLifecycle(_ id: UnitID, _ action: LifecycleAction) {
+        for event in lifecycle.perform(action, for: supervisor.units[id], request: makeRequest) {
+            if case .lifecycle(_, .pidFile(_, .found(let pid))) = event, pidfds[pid] == nil {
+                let fd = cs_pidfd_open(pid)
+                if fd >= 0 { pidfds[pid] = fd }
+            }
+            dispatch(event)
         }
     }
 

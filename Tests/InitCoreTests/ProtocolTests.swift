@@ -241,10 +241,10 @@ struct StatusTests {
         let text = StatusTable.render(Self.sample, extras)
         #expect(text == """
             swinit 0.1.0 (pid 1), up 5m03s, running; 3 units: 1 running, 1 backoff, 1 exited
-            NAME     STATE         PID  UPTIME  RESTARTS  LAST EXIT  READY  HEALTH  CPU%   RSS
-            web      running        12   5m02s         0  -          -      -        0.3  4.1M
-            worker   backoff (4s)    -       -         3  SIGKILL    -      -          -     -
-            migrate  exited          -       -         0  0          -      -          -     -
+            NAME     STATE         PID  UPTIME  RESTARTS  LAST EXIT  READY  HEALTH  CPU%   RSS  NOTE
+            web      running        12   5m02s         0  -          -      -        0.3  4.1M  -
+            worker   backoff (4s)    -       -         3  SIGKILL    -      -          -     -  -
+            migrate  exited          -       -         0  0          -      -          -     -  -
             zombies (1): exited processes their parent has not reaped
               pid 45 (sleep), parent 12 (web)
 

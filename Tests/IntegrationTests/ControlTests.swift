@@ -269,7 +269,7 @@ struct ControlTests {
         #expect(lines[0].hasPrefix("swinit 0.1.0 (pid 1), up "), "\(table.out)")
         #expect(lines[0].contains("running; 3 units: 2 running, 1 exited"), "\(lines[0])")
         #expect(lines[1].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            == ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST", "EXIT", "READY", "HEALTH", "CPU%", "RSS"])
+            == ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST", "EXIT", "READY", "HEALTH", "CPU%", "RSS", "NOTE"])
         let web = lines[2].split(separator: " ").map(String.init)
         #expect(web[0] == "web" && web[1] == "running" && web[4] == "0" && web[5] == "-" && web[6] == "-" && web[7] == "-", "\(web)")
         #expect(Double(web[8]) != nil, "CPU% is a number: \(web)")

@@ -15,10 +15,17 @@ struct TerminalTests {
     /// pty_driver.py runs `unshare … pty_driver.py --leader -- swinit OPTIONS -- interactive.py`
     /// on a new pty: inside the namespace the process that becomes swinit takes the pty as
     /// its controlling terminal, so it is in the terminal's foreground group.
+    /// Removed when the test's suite instance goes away.
+    let controlDirectory: TemporaryDirectory
+
+    init() throws { controlDirectory = try TemporaryDirectory("swinit-ctl-terminal") }
+
     private func launch(_ options: [String] = []) throws -> TestProcess {
         let inner = Swinit.commandLine(options + ["--"] + Fixtures.python("interactive.py"), mode: .pid1)
         let leader = Swinit.namespacePrefix + Fixtures.python("pty_driver.py", "--leader", "--") + Array(inner.dropFirst(Swinit.namespacePrefix.count))
-        return try TestProcess(Fixtures.python("pty_driver.py", "--") + leader, stdin: .pipe)
+        // A control directory of its own keeps the host's /run/swinit untouched.
+        return try TestProcess(Fixtures.python("pty_driver.py", "--") + leader,
+                               environment: ["SWINIT_CONTROL_DIR": controlDirectory.path], stdin: .pipe)
     }
 
     private func type(_ hex: String, on driver: TestProcess) throws {

@@ -12,6 +12,7 @@ public enum ConfigLoader {
     public static let globalKeys = [
         "stop-timeout", "grace", "stdout", "stderr", "log-timestamps", "log-level",
         "control-dir", "control-group", "reload-on-hup", "services", "tasks",
+        "events",
     ]
     public static let serviceKeys = [
         "command", "shell", "type", "workdir", "env", "env-file", "user", "group", "umask", "rlimits",
@@ -19,7 +20,7 @@ public enum ConfigLoader {
         "backoff-max", "backoff-reset", "start-retries", "start-time", "start-timeout", "stop-signal",
         "stop-delay", "stop-timeout", "after", "requires", "critical", "on-fatal", "stdout", "stderr",
         "window",
-    ]
+    ] + lifecycleServiceKeys
 
     /// Letters, digits, '-' and '_', at most 64: names that are safe in paths and messages.
     public static func isServiceName(_ name: String) -> Bool { Decoder.isServiceName(name) }
@@ -134,6 +135,7 @@ struct Decoder {
         if let s = string(root, "control-dir", path: "") { settings.controlDir = s }
         if let s = string(root, "control-group", path: "") { settings.controlGroup = s }
         if let b = bool(root, "reload-on-hup", path: "") { settings.reloadOnHangup = b }
+        if let node = root["events"] { settings.events = eventHooks(node, path: "events") }
         configuration.settings = settings
 
         if let node = root["services"] {
@@ -239,6 +241,7 @@ struct Decoder {
         s.stdout = output(t, "stdout", path: path)
         s.stderr = output(t, "stderr", path: path)
         if let node = t["window"] { s.window = window(node, path: path + ".window") }
+        s.lifecycle = decodeLifecycle(t, path: path, kind: s.kind)
         return s
     }
 

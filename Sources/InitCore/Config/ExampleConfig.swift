@@ -17,6 +17,8 @@ log-level = "notice"        # swinit's own messages: error | warning | notice | 
 # control-dir = "/run/swinit"   # control FIFOs and status.json
 # control-group = "wheel"       # group allowed to use the control directory (default: owner only)
 reload-on-hup = true        # SIGHUP re-reads this file (without a main program)
+# events = { on-fatal = ["/app/bin/page-oncall"] }   # default event commands (or an [events] table):
+#                           # on-exit | on-restart | on-fatal | on-unhealthy get one JSON object on stdin
 
 # --- A one-shot job that must succeed before its dependants start ---
 [services.migrate]
@@ -35,6 +37,14 @@ umask = "027"
 rlimits = { nofile = 65536, core = 0, nproc = [4096, 8192] }   # value, "unlimited", or [soft, hard]
 stop-signal = "TERM"
 stop-timeout = "20s"        # default: the global stop-timeout
+ready = { tcp = "127.0.0.1:${DB_PORT:-6379}" }   # "starting" until this passes; dependants wait.
+                            # Or { notify = true } (sd_notify READY=1), { fd = 3 } (s6: a newline on fd 3),
+                            # { http = "http://127.0.0.1:8080/ready" } (2xx/3xx), { file = PATH }, { exec = [...] }
+ready-timeout = "60s"       # not ready by then: a failed start, the restart policy applies
+ready-interval = "1s"       # between checks (tcp, http, file, exec); one check may take this long (≥ 1s)
+# watchdog = "30s"          # with sd_notify: no WATCHDOG=1 for this long restarts the service
+# pidfile = "/run/redis.pid"   # a daemonising program: after it exits 0, supervise the pid in this file
+# stop-command = ["/usr/bin/redis-cli", "shutdown"]   # instead of the stop signal, which follows at stop-timeout
 
 # --- The web server: waits for the database and the migration ---
 [services.web]
@@ -57,6 +67,14 @@ critical = false            # when it ends for good, the container exits with it
 on-fatal = "ignore"         # ignore | shutdown, when its start retries are used up
 cpu-affinity = "0-1"        # or [0, 1]
 no-new-privileges = true
+health = { http = "http://127.0.0.1:8080/healthz", interval = "10s", timeout = "5s", retries = 3, start-period = "0s", on-unhealthy = "restart" }
+                            # or { exec = [...] }, { tcp = "HOST:PORT" }, { file-age = { path = P, max-age = "30s" } };
+                            # on-unhealthy = "report" only logs and runs the on-unhealthy event command
+# pre-start = { command = ["/app/bin/check-config"], timeout = "30s" }   # failure aborts this start attempt
+# post-start = ["/app/bin/register"]    # once ready; hooks run as the service's user, with its env,
+# pre-stop = ["/app/bin/deregister"]    # SWINIT_SERVICE and SWINIT_EVENT; each killed at its timeout (30s)
+# post-stop = ["/app/bin/cleanup"]
+# events = { on-exit = ["/app/bin/report"], on-restart = ["/app/bin/report"], on-unhealthy = ["/app/bin/report"] }
 shell = false               # true: run the command string with /bin/sh -c
 stdout = "prefix"
 stderr = { file = "/var/log/web.err", max-size = "10MiB", max-files = 5 }

@@ -75,6 +75,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public var onFatal: FatalPolicy = .ignore
     public var stdout: OutputMode? = nil
     public var stderr: OutputMode? = nil
+    /// Readiness and health checks, hooks, watchdog, pidfile (Config/ProbeConfig.swift).
+    public var lifecycle = LifecycleConfig()
     /// The `--` program of the command line: its exit ends the container with its code.
     public var isMain = false
     /// Set for `[tasks.NAME]`: runs when due, never restarted.
@@ -98,6 +100,7 @@ public struct ServiceConfig: Sendable, Equatable {
             && a.stopTimeout == b.stopTimeout && a.after == b.after && a.requires == b.requires
             && a.critical == b.critical && a.onFatal == b.onFatal && a.stdout == b.stdout && a.stderr == b.stderr
             && a.isMain == b.isMain && a.task == b.task && a.window == b.window
+            && a.lifecycle == b.lifecycle
     }
 }
 
@@ -157,6 +160,8 @@ public struct GlobalSettings: Sendable, Equatable {
     public var controlDir: String? = nil
     public var controlGroup: String? = nil
     public var reloadOnHangup = true
+    /// Default on-exit/on-restart/on-fatal/on-unhealthy commands (`[events]`).
+    public var events: [HookEvent: HookCommand] = [:]
     public init() {}
 }
 

@@ -23,8 +23,16 @@ public struct UnitStatus: Sendable, Equatable {
     public var retryInMilliseconds: Int64?
     /// nil: no readiness check defined (running counts as ready).
     public var ready: Bool?
-    /// nil: no health check defined; else "healthy", "unhealthy" or "unknown".
+    /// nil: no health check defined; else "starting", "healthy" or "unhealthy".
     public var health: String?
+    /// The last `STATUS=` the service sent (sd_notify).
+    public var statusText: String? = nil
+    /// Why the last readiness or health probe failed.
+    public var probeFailure: String? = nil
+    /// Tasks: the schedule as written, when the next run is due, how long the last one took.
+    public var schedule: String? = nil
+    public var nextRunInMilliseconds: Int64? = nil
+    public var lastRunMilliseconds: Int64? = nil
 
     public init(name: String, service: String, instance: Int? = nil, kind: String = "simple", isMain: Bool = false,
                 critical: Bool = false, state: String, pid: Int32? = nil, uptimeMilliseconds: Int64? = nil, restarts: Int = 0,
@@ -74,16 +82,28 @@ public struct StatusSnapshot: Sendable, Equatable {
     /// Takes the snapshot from the supervisor's state. Pure: the clocks are inputs.
     public static func capture(_ supervisor: Supervisor, now: Instant, startedAt: Instant, wallMilliseconds: Int64,
                                pid: Int32, pidNamespace: String?) -> StatusSnapshot {
-        let units = supervisor.units.map { unit -> UnitStatus in
+        // Units a reload retired stay listed only while their process is still going.
+        let units = supervisor.units.filter { !$0.retired || $0.state.isAlive }.map { unit -> UnitStatus in
             let config = unit.config
             var status = UnitStatus(
-                name: unit.name, service: config.name, instance: unit.instance, kind: config.kind.rawValue,
-                isMain: config.isMain, critical: config.critical, state: unit.state.name, pid: unit.state.pid,
+                name: unit.name, service: config.name, instance: unit.instance, kind: config.task != nil ? "task" : config.kind.rawValue,
+                isMain: config.isMain, critical: config.critical, state: unit.stateName, pid: unit.state.pid,
                 restarts: unit.restarts, lastExit: unit.lastExit)
+            if config.lifecycle.ready != nil || config.lifecycle.pidFile != nil { status.ready = unit.ready }
+            status.health = unit.health?.rawValue
+            status.statusText = unit.statusText
+            status.probeFailure = unit.lastProbeFailure
+            if let task = config.task {
+                status.schedule = task.atBoot ? "@reboot" : task.scheduleText
+                status.nextRunInMilliseconds = unit.nextRun.map { max(0, ($0 - now).millisecondsRoundedUp) }
+                status.lastRunMilliseconds = unit.lastRunDuration.map { $0.nanoseconds / 1_000_000 }
+            }
             switch unit.state {
+            case .starting(_, let since):
+                status.uptimeMilliseconds = max(0, (now - since).nanoseconds / 1_000_000)
             case .running(_, let since):
                 status.uptimeMilliseconds = max(0, (now - since).nanoseconds / 1_000_000)
-                status.up = config.kind == .simple
+                status.up = config.kind == .simple && config.task == nil
             case .draining(_, let since, _), .stopping(_, let since, _):
                 status.uptimeMilliseconds = max(0, (now - since).nanoseconds / 1_000_000)
             case .backoff(let until):
@@ -116,7 +136,7 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var changeKey: String {
         var key = phase
         for u in units {
-            key += "|\(u.name) \(u.state) \(u.pid ?? 0) \(u.restarts) \(u.lastExit.map { "\($0.shellCode)" } ?? "-") \(u.ready.map { "\($0)" } ?? "-") \(u.health ?? "-")"
+            key += "|\(u.name) \(u.state) \(u.pid ?? 0) \(u.restarts) \(u.lastExit.map { "\($0.shellCode)" } ?? "-") \(u.ready.map { "\($0)" } ?? "-") \(u.health ?? "-") \(u.statusText ?? "-")"
         }
         return key
     }
@@ -187,6 +207,11 @@ extension UnitStatus {
             JSONMember("retry_in_ms", optional(retryInMilliseconds)),
             JSONMember("ready", ready.map { .bool($0) } ?? .null),
             JSONMember("health", health.map { .string($0) } ?? .null),
+            JSONMember("status_text", statusText.map { .string($0) } ?? .null),
+            JSONMember("probe_failure", probeFailure.map { .string($0) } ?? .null),
+            JSONMember("schedule", schedule.map { .string($0) } ?? .null),
+            JSONMember("next_run_in_ms", optional(nextRunInMilliseconds)),
+            JSONMember("last_run_ms", optional(lastRunMilliseconds)),
         ])
     }
 
@@ -220,5 +245,22 @@ extension UnitStatus {
                   pid: json["pid"]?.int.map { Int32(clamping: $0) }, uptimeMilliseconds: json["uptime_ms"]?.int,
                   restarts: Int(restarts), lastExit: exit, up: json["up"]?.bool ?? false,
                   retryInMilliseconds: json["retry_in_ms"]?.int, ready: json["ready"]?.bool, health: json["health"]?.string)
+        statusText = json["status_text"]?.string
+        probeFailure = json["probe_failure"]?.string
+        schedule = json["schedule"]?.string
+        nextRunInMilliseconds = json["next_run_in_ms"]?.int
+        lastRunMilliseconds = json["last_run_ms"]?.int
+    }
+
+    /// What the NOTE column says: a task's schedule and runs, the service's STATUS= text, or
+    /// why its last probe failed.
+    public var note: String {
+        var parts: [String] = []
+        if let schedule { parts.append(schedule) }
+        if let next = nextRunInMilliseconds { parts.append("next in \(StatusTable.age(next))") }
+        if let last = lastRunMilliseconds { parts.append("last took \(StatusTable.age(last))") }
+        if let statusText { parts.append(statusText) }
+        if let probeFailure { parts.append("probe: " + probeFailure) }
+        return parts.isEmpty ? "-" : parts.joined(separator: "; ")
     }
 }

@@ -35,7 +35,7 @@ public enum StatusTable {
         public init() {}
     }
 
-    static let headers = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "READY", "HEALTH", "CPU%", "RSS"]
+    static let headers = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "READY", "HEALTH", "CPU%", "RSS", "NOTE"]
     /// Columns aligned right (numbers).
     static let rightAligned: Set<Int> = [2, 3, 4, 8, 9]
 
@@ -57,6 +57,7 @@ public enum StatusTable {
                 unit.health ?? "-",
                 sample?.cpuPercent.map(percent) ?? "-",
                 sample?.rssKilobytes.map(memory) ?? "-",
+                unit.note,
             ])
             colors.append(extras.color ? stateColor(unit) : nil)
         }

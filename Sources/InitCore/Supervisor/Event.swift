@@ -19,6 +19,8 @@ public enum Event: Sendable, Equatable {
     case signal(Int32)
     /// The deadline from `nextDeadline` has passed.
     case tick
+    /// A probe, hook, notify message or pid file reported (Supervisor/Readiness.swift).
+    case lifecycle(UnitID, LifecycleEvent)
 }
 
 /// Why a spawn failed: the step in the child and its errno, already rendered.
@@ -63,4 +65,6 @@ public enum Action: Sendable, Equatable {
     case exit(code: Int32)
     /// Re-read the configuration and hand it to `Supervisor.reload` (SIGHUP).
     case reloadConfiguration
+    /// Run a probe or hook, read a pid file (Supervisor/Readiness.swift).
+    case lifecycle(UnitID, LifecycleAction)
 }

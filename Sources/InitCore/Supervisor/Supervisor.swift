@@ -100,6 +100,7 @@ public struct Supervisor: Sendable {
             }
             if let next = unit.nextRun { consider(next) }
             if let change = unit.nextWindowChange { consider(change) }
+            if let t = unit.life.deadline { consider(t) }
         }
         if case .sweeping(_, let deadline) = phase { consider(deadline) }
         return earliest
@@ -120,7 +121,7 @@ public struct Supervisor: Sendable {
             }
         case .spawned(let id, let pid):
             guard units[id].state == .spawning else { preconditionFailure("spawned \(units[id].name) while \(units[id].state.name)") }
-            units[id].state = .running(pid: pid, since: now)
+            units[id].state = spawnedState(id, pid: pid, now: now)
             unitByPid[pid] = id
             if units[id].config.task != nil {
                 units[id].runs += 1
@@ -128,10 +129,19 @@ public struct Supervisor: Sendable {
                 units[id].timedOut = false
             }
             log(&out, units[id].config.isMain ? .info : .notice, "\(units[id].name) started (pid \(pid))")
+            processStarted(id, now: now, &out)
         case .spawnFailed(let id, let failure):
+            let restarts = units[id].restarts
             spawnFailed(id, failure, now: now, &out)
+            processEnded(id, pid: nil, status: .exited(failure.exitCode), restartsBefore: restarts, now: now, &out)
         case .childExited(let pid, let status):
-            if let id = unitByPid.removeValue(forKey: pid) { unitExited(id, status, now: now, &out) }
+            if let id = unitByPid.removeValue(forKey: pid) {
+                let restarts = units[id].restarts
+                unitExited(id, status, now: now, &out)
+                processEnded(id, pid: pid, status: status, restartsBefore: restarts, now: now, &out)
+            } else {
+                helperExited(pid: pid, status, now: now, &out)
+            }
         case .childStopped(let pid, let signal):
             if let id = unitByPid[pid], units[id].config.isMain, policy.resumeTerminalStops,
                [Signals.tstp, Signals.ttin, Signals.ttou].contains(signal) {
@@ -144,6 +154,8 @@ public struct Supervisor: Sendable {
             received(signal, now: now, &out)
         case .tick:
             tick(now: now, &out)
+        case .lifecycle(let id, let event):
+            lifecycleEvent(id, event, now: now, &out)
         }
         advance(now: now, &out)
         return out
@@ -166,7 +178,7 @@ public struct Supervisor: Sendable {
                 && !(units[id].config.task?.waitOnShutdown ?? false) {
                 beginStop(id, signal: stopSignal(for: id), now: now, &out)
             }
-            if units.allSatisfy({ !$0.state.isAlive }) {
+            if units.allSatisfy({ !$0.state.isAlive && $0.helpersIdle }) {
                 phase = .sweeping(signal: Signals.term, deadline: now + settings.grace)
                 out.append(.sweep(signal: Signals.term))
             }
@@ -188,6 +200,7 @@ public struct Supervisor: Sendable {
 
     mutating func spawn(_ id: UnitID, _ out: inout [Action]) {
         units[id].state = .spawning
+        if startPreStart(id, &out) { return }
         out.append(.spawn(id))
     }
 
@@ -212,10 +225,16 @@ public struct Supervisor: Sendable {
     mutating func unitExited(_ id: UnitID, _ status: WaitStatus, now: Instant, _ out: inout [Action]) {
         let unit = units[id]
         units[id].lastExit = status
+        if awaitDaemon(id, status, now: now, &out) { return }
         switch unit.state {
         case .draining(_, let since, _), .stopping(_, let since, _):
             if unit.config.task != nil {
                 taskFinished(id, status, runtime: now - since, now: now, &out)
+                return
+            }
+            if let failure = takeFailureStop(id) {
+                crashed(id, status, uptime: failure.quick ? .zero : now - since, now: now, failed: true, &out)
+                stopDependants(of: id, now: now, &out)
                 return
             }
             // We asked for it. A unit stopped because a requirement went down waits to start again.
@@ -224,7 +243,7 @@ public struct Supervisor: Sendable {
             if unit.config.isMain { mainEnded(status, &out) }
             stopDependants(of: id, now: now, &out)
             return
-        case .running(_, let since):
+        case .running(_, let since), .starting(_, let since):
             if unit.config.task != nil {
                 taskFinished(id, status, runtime: now - since, now: now, &out)
                 return
@@ -237,7 +256,7 @@ public struct Supervisor: Sendable {
     }
 
     /// A unit ended without being asked to: restart it, or let it rest, by its policy.
-    mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, _ out: inout [Action]) {
+    mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, failed: Bool = false, _ out: inout [Action]) {
         let config = units[id].config
         let name = units[id].name
         if config.isMain {
@@ -246,7 +265,7 @@ public struct Supervisor: Sendable {
             mainEnded(status, &out)
             return
         }
-        let success = config.succeeded(status)
+        let success = !failed && config.succeeded(status)
         let restart: Bool
         switch config.restart {
         case .always: restart = !(config.kind == .oneshot && success)
@@ -340,7 +359,8 @@ public struct Supervisor: Sendable {
     }
 
     mutating func beginStop(_ id: UnitID, signal: Int32, now: Instant, _ out: inout [Action]) {
-        guard case .running(let pid, let since) = units[id].state else { return }
+        guard case let (pid, since)? = units[id].state.started else { return }
+        if beginPreStop(id, pid: pid, since: since, now: now, &out) { return }
         let delay = units[id].config.stopDelay
         if delay > .zero {
             units[id].state = .draining(pid: pid, since: since, signalAt: now + delay)
@@ -351,6 +371,7 @@ public struct Supervisor: Sendable {
     }
 
     mutating func sendStop(_ id: UnitID, pid: Int32, since: Instant, signal: Int32, now: Instant, _ out: inout [Action]) {
+        if sendStopCommand(id, pid: pid, since: since, signal: signal, now: now, &out) { return }
         let target = groupTarget(id, pid: pid)
         out.append(.kill(target, signal: signal))
         // A stopped process would not act on the signal until continued.
@@ -404,7 +425,7 @@ public struct Supervisor: Sendable {
                 log(&out, .notice, "received SIG\(Signals.name(signal)) again: killing everything now")
                 for id in units.indices {
                     switch units[id].state {
-                    case .running(let pid, let since), .draining(let pid, let since, _), .stopping(let pid, let since, _):
+                    case .running(let pid, let since), .starting(let pid, let since), .draining(let pid, let since, _), .stopping(let pid, let since, _):
                         out.append(.kill(.group(pid), signal: Signals.kill))
                         units[id].state = .stopping(pid: pid, since: since, killAt: nil)
                     default:
@@ -444,6 +465,7 @@ public struct Supervisor: Sendable {
     // MARK: Deadlines
 
     mutating func tick(now: Instant, _ out: inout [Action]) {
+        lifecycleTick(now: now, &out)
         tickSchedules(now: now, &out)
         for id in units.indices {
             switch units[id].state {

@@ -111,7 +111,7 @@ extension Supervisor {
     mutating func stopUnit(_ id: UnitID, now: Instant, _ out: inout [Action]) -> Bool {
         units[id].wanted = false
         switch units[id].state {
-        case .running:
+        case .running, .starting:
             beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
             return true
         case .waiting, .backoff:
@@ -125,7 +125,7 @@ extension Supervisor {
     /// Stops it if running; it starts again as soon as it is down.
     mutating func restartUnit(_ id: UnitID, now: Instant, _ out: inout [Action]) {
         _ = startUnit(id, &out)
-        if case .running = units[id].state {
+        if units[id].state.started != nil {
             units[id].restarts += 1
             beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
         }

@@ -48,7 +48,7 @@ extension Supervisor {
         units[id].nextRun = nil
         units[id].nextWindowChange = nil
         switch units[id].state {
-        case .running: beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
+        case .running, .starting: beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
         case .waiting, .backoff: units[id].state = .stopped
         default: break
         }

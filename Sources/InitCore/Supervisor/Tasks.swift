@@ -44,7 +44,7 @@ extension Supervisor {
                 triggerRun(id, now: now, &out)
                 scheduleNext(id, now: now)
             }
-            if case .running(_, let since) = units[id].state, let timeout = units[id].config.task?.timeout,
+            if let since = units[id].state.started?.since, let timeout = units[id].config.task?.timeout,
                !units[id].timedOut, since + timeout <= now {
                 log(&out, .warning, "\(units[id].name) ran longer than its timeout (\(timeout)): stopping it")
                 units[id].timedOut = true
@@ -63,7 +63,7 @@ extension Supervisor {
         case .waiting, .exited, .stopped, .fatal:
             spawn(id, &out)
             return "started \(name)"
-        case .running, .spawning, .draining, .stopping:
+        case .running, .starting, .spawning, .draining, .stopping:
             switch units[id].config.task?.overlap ?? .skip {
             case .skip:
                 log(&out, .notice, "\(name): a run is due but the previous one still runs: skipped (overlap = skip)")
@@ -73,7 +73,7 @@ extension Supervisor {
                 return "\(name) is still running: run queued"
             case .replace:
                 units[id].queuedRun = true
-                if case .running = units[id].state {
+                if units[id].state.started != nil {
                     log(&out, .notice, "\(name): a run is due: stopping the previous one (overlap = replace)")
                     beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
                 }
@@ -126,7 +126,7 @@ extension Supervisor {
         } else {
             log(&out, .notice, "\(units[id].name): its window closes")
             switch units[id].state {
-            case .running: beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
+            case .running, .starting: beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
             case .backoff: units[id].state = .waiting
             default: break
             }

@@ -4,6 +4,8 @@ public enum UnitState: Sendable, Equatable {
     case waiting
     /// A spawn action is out; the pid comes with the next event.
     case spawning
+    /// Running but not ready yet (it has a readiness check): dependants still wait.
+    case starting(pid: Int32, since: Instant)
     case running(pid: Int32, since: Instant)
     /// Between a crash and the next start.
     case backoff(until: Instant)
@@ -21,7 +23,7 @@ public enum UnitState: Sendable, Equatable {
     /// The pid while a process is alive.
     public var pid: Int32? {
         switch self {
-        case .running(let pid, _), .draining(let pid, _, _), .stopping(let pid, _, _): return pid
+        case .running(let pid, _), .starting(let pid, _), .draining(let pid, _, _), .stopping(let pid, _, _): return pid
         default: return nil
         }
     }
@@ -33,7 +35,7 @@ public enum UnitState: Sendable, Equatable {
     public var name: String {
         switch self {
         case .waiting: return "waiting"
-        case .spawning: return "starting"
+        case .spawning, .starting: return "starting"
         case .running: return "running"
         case .backoff: return "backoff"
         case .draining, .stopping: return "stopping"
@@ -66,6 +68,8 @@ public struct Unit: Sendable {
     /// Units this one waits for (after ∪ requires) and the subset it requires.
     var waitsFor: [UnitID] = []
     var requiredUnits: [UnitID] = []
+    /// Readiness, health, watchdog, hooks in flight (Supervisor/Readiness.swift).
+    var life = UnitLife()
 
     // Tasks: when the next run is due, and what the last one did.
     public internal(set) var nextRun: Instant? = nil

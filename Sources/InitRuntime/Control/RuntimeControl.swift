@@ -63,16 +63,10 @@ extension Runtime {
     /// The status as initctl and status.json show it, with the readiness hook's columns.
     func statusSnapshot(at now: Instant) -> StatusSnapshot {
         let wall = wallClockNow()
-        var snapshot = StatusSnapshot.capture(
+        return StatusSnapshot.capture(
             supervisor, now: now, startedAt: control?.startedAt ?? now,
             wallMilliseconds: wall.seconds * 1000 + Int64(wall.nanoseconds / 1_000_000),
             pid: getpid(), pidNamespace: control?.pidNamespace)
-        for index in snapshot.units.indices {
-            let (ready, health) = readiness(of: index)
-            snapshot.units[index].ready = ready
-            snapshot.units[index].health = health
-        }
-        return snapshot
     }
 
     /// Rewrites status.json when the state changed (cheap to call after every event).
@@ -97,8 +91,4 @@ extension Runtime {
         nil
     }
 
-    /// The READY and HEALTH columns of a unit (nil: no check defined, shown as "-").
-    func readiness(of unit: UnitID) -> (ready: Bool?, health: String?) {
-        (nil, nil)
-    }
 }

@@ -700,14 +700,29 @@ final class Swinit: @unchecked Sendable, CustomStringConvertible {
                        stdin: StdinSource = .null, workingDirectory: String? = nil,
                        shellPrefix: String? = nil, signalDefaults: SignalDefaults = .all) throws -> Swinit {
         let command = commandLine(arguments, mode: mode, shellPrefix: shellPrefix)
+        // Each launch gets its own control directory: tests run in parallel, and the default
+        // /run/swinit on the host would be shared by all of them.
+        var environment = environment
+        var controlDirectory: String? = nil
+        if environment["SWINIT_CONTROL_DIR"] == nil {
+            var template = Array("/tmp/swinit-ctl-it.XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp: \(String(cString: strerror(errno)))") }
+            controlDirectory = String(cString: made)
+            environment["SWINIT_CONTROL_DIR"] = controlDirectory
+        }
         return Swinit(mode: mode, process: try TestProcess(command, environment: environment, stdin: stdin,
                                                             workingDirectory: workingDirectory,
-                                                            signalDefaults: signalDefaults))
+                                                            signalDefaults: signalDefaults),
+                      controlDirectory: controlDirectory)
     }
 
-    private init(mode: LaunchMode, process: TestProcess) {
+    /// The control directory this launch uses (removed at `terminate`), when the test did not choose one.
+    let controlDirectory: String?
+
+    private init(mode: LaunchMode, process: TestProcess, controlDirectory: String?) {
         self.mode = mode
         self.process = process
+        self.controlDirectory = controlDirectory
     }
 
     deinit { terminate() }
@@ -793,6 +808,7 @@ final class Swinit: @unchecked Sendable, CustomStringConvertible {
 
     /// Kills everything this run started. As PID 1, killing swinit ends the whole namespace.
     func terminate() {
+        defer { if let controlDirectory { try? FileManager.default.removeItem(atPath: controlDirectory) } }
         // The tag check: once swinit has exited, its pid may belong to someone else.
         if let swinit = lock.withLock({ cachedPid }) ?? currentPid(), ProcFS.hasEnvironment(swinit, process.tag) {
             let below = mode == .subreaper ? ProcFS.descendants(of: swinit) : []
