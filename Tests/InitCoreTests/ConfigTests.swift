@@ -313,6 +313,21 @@ struct ValueSyntaxTests {
         #expect(try DurationSyntax.parse(text).get() == TimeSpan(nanoseconds: nanoseconds))
     }
 
+    @Test("long fractions of large units do not overflow (fuzzer finds)", arguments: [
+        ("1.5000001h", Int64(5_400_000_360_000)), (".106752d", 9_223_372_800_000), ("0.999999999m", 59_999_999_940),
+    ])
+    func durationFractions(text: String, nanoseconds: Int64) throws {
+        #expect(try DurationSyntax.parse(text).get() == TimeSpan(nanoseconds: nanoseconds))
+    }
+
+    @Test("absurd real-time signal offsets are rejected, not overflowed (fuzzer find)")
+    func realtimeOverflow() {
+        #expect(Signals.parse("RTMIN+2147483647") == nil)
+        #expect(Signals.parse("RTMAX-2147483647") == nil)
+        #expect(Signals.parse("RTMIN+30") == 64)
+        #expect(Signals.parse(Signals.name(32)) == 32, "names round-trip")
+    }
+
     @Test("durations render back exactly", arguments: ["0s", "250ms", "1s", "1m30s", "2h", "1.5s", "60s"])
     func durationRoundTrip(text: String) throws {
         let span = try DurationSyntax.parse(text).get()

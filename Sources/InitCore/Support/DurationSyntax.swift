@@ -38,7 +38,9 @@ public enum DurationSyntax {
                 return .failure(DurationError(message: "\(shown) in duration '\(text)' (use ns, us, ms, s, m, h or d)"))
             }
             let (wholeNs, o1) = whole.multipliedReportingOverflow(by: unit.nanoseconds)
-            let fractionNs = fraction * unit.nanoseconds / fractionScale
+            // fraction < fractionScale, so the quotient is below unit.nanoseconds: full width
+            // only for the product ("1.5000001h" would overflow 64 bits).
+            let fractionNs = fractionScale.dividingFullWidth(fraction.multipliedFullWidth(by: unit.nanoseconds)).quotient
             let (part, o2) = wholeNs.addingReportingOverflow(fractionNs)
             let (sum, o3) = total.addingReportingOverflow(part)
             if o1 || o2 || o3 { return .failure(DurationError(message: "duration '\(text)' is too large")) }

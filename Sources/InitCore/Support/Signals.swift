@@ -26,18 +26,20 @@ public enum Signals {
         var upper = text.uppercased()
         if upper.hasPrefix("SIG") { upper.removeFirst(3) }
         if let index = names.firstIndex(where: { $0 == upper }) { return Int32(index) }
+        // "SIG32", as `name` renders numbers without a name.
+        if text.uppercased().hasPrefix("SIG"), let number = Int32(upper), number > 0, number <= realtimeMax { return number }
         if upper == "IOT" { return 6 }
         if upper == "POLL" { return 29 }
         if upper == "CLD" { return chld }
         if upper.hasPrefix("RTMIN") {
             let rest = upper.dropFirst(5)
             if rest.isEmpty { return realtimeMin }
-            if rest.first == "+", let k = Int32(rest.dropFirst()), k >= 0, realtimeMin + k <= realtimeMax { return realtimeMin + k }
+            if rest.first == "+", let k = Int32(rest.dropFirst()), k >= 0, k <= realtimeMax - realtimeMin { return realtimeMin + k }
         }
         if upper.hasPrefix("RTMAX") {
             let rest = upper.dropFirst(5)
             if rest.isEmpty { return realtimeMax }
-            if rest.first == "-", let k = Int32(rest.dropFirst()), k >= 0, realtimeMax - k >= realtimeMin { return realtimeMax - k }
+            if rest.first == "-", let k = Int32(rest.dropFirst()), k >= 0, k <= realtimeMax - realtimeMin { return realtimeMax - k }
         }
         return nil
     }
