@@ -112,15 +112,16 @@ int cs_tty_make_controlling(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
 // Only async-signal-safe calls from here to execve: the parent may have held a lock in
 // malloc or stdio when it forked. Everything was prepared by the parent in `attr`.
 
+// The child shares our memory (CLONE_VM) until it execs: it reports a failure by writing
+// here, and the parent, resumed when the child execs or exits (CLONE_VFORK), reads it.
 struct spawn_report {
     int stage;
     int error;
 };
 
-static void child_fail(int report_fd, int stage) {
-    struct spawn_report report = {stage, errno};
-    ssize_t ignored = write(report_fd, &report, sizeof report);
-    (void)ignored;
+static void child_fail(struct spawn_report *report, int stage) {
+    report->error = errno;
+    report->stage = stage;
     _exit(127);
 }
 
@@ -139,14 +140,14 @@ static void mark_cloexec_from(int first) {
     }
 }
 
-static void child_setup_and_exec(const struct cs_spawn_attr *a, int report_fd) {
+static void child_setup_and_exec(const struct cs_spawn_attr *a, struct spawn_report *report) {
     // The signal mask is still PID 1's (everything blocked), so the terminal calls below
     // cannot stop us with SIGTTOU.
     if (a->new_session) {
-        if (setsid() < 0) child_fail(report_fd, CS_STAGE_SESSION);
+        if (setsid() < 0) child_fail(report, CS_STAGE_SESSION);
         if (a->foreground_tty >= 0) (void)cs_tty_make_controlling(a->foreground_tty);
     } else if (a->new_process_group) {
-        if (setpgid(0, 0) < 0) child_fail(report_fd, CS_STAGE_SESSION);
+        if (setpgid(0, 0) < 0) child_fail(report, CS_STAGE_SESSION);
         if (a->foreground_tty >= 0) (void)tcsetpgrp(a->foreground_tty, getpid());
     }
 
@@ -161,40 +162,36 @@ static void child_setup_and_exec(const struct cs_spawn_attr *a, int report_fd) {
         int source = a->fd_map[2 * i];
         if (source < 0) {
             source = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (source < 0) child_fail(report_fd, CS_STAGE_FDS);
+            if (source < 0) child_fail(report, CS_STAGE_FDS);
         }
         staged[i] = fcntl(source, F_DUPFD_CLOEXEC, highest_target + 1);
-        if (staged[i] < 0) child_fail(report_fd, CS_STAGE_FDS);
-    }
-    if (report_fd <= highest_target) {
-        int moved = fcntl(report_fd, F_DUPFD_CLOEXEC, highest_target + 1);
-        if (moved < 0) child_fail(report_fd, CS_STAGE_FDS);
-        report_fd = moved;
+        if (staged[i] < 0) child_fail(report, CS_STAGE_FDS);
     }
     mark_cloexec_from(3);
     for (int i = 0; i < count; i++)
-        if (dup2(staged[i], a->fd_map[2 * i + 1]) < 0) child_fail(report_fd, CS_STAGE_FDS);
+        if (dup2(staged[i], a->fd_map[2 * i + 1]) < 0) child_fail(report, CS_STAGE_FDS);
 
     if (a->set_umask) umask(a->umask);
     for (int i = 0; i < a->rlimit_count; i++)
         if (setrlimit(a->rlimit_resources[i], &a->rlimits[i]) < 0)
-            child_fail(report_fd, CS_STAGE_RLIMIT);
+            child_fail(report, CS_STAGE_RLIMIT);
     if (a->cpu_count > 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
         for (int i = 0; i < a->cpu_count; i++)
             if (a->cpus[i] >= 0 && a->cpus[i] < CPU_SETSIZE) CPU_SET(a->cpus[i], &set);
-        if (sched_setaffinity(0, sizeof set, &set) < 0) child_fail(report_fd, CS_STAGE_AFFINITY);
+        if (sched_setaffinity(0, sizeof set, &set) < 0) child_fail(report, CS_STAGE_AFFINITY);
     }
     if (a->set_ids) {
-        if (setgroups((size_t)a->group_count, a->groups) < 0) child_fail(report_fd, CS_STAGE_GROUPS);
-        if (setgid(a->gid) < 0) child_fail(report_fd, CS_STAGE_GID);
-        if (setuid(a->uid) < 0) child_fail(report_fd, CS_STAGE_UID);
+        // Raw syscalls: glibc's wrappers would try to reach the parent's other threads.
+        if (syscall(SYS_setgroups, (size_t)a->group_count, a->groups) < 0) child_fail(report, CS_STAGE_GROUPS);
+        if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) child_fail(report, CS_STAGE_GID);
+        if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) child_fail(report, CS_STAGE_UID);
     }
     // After dropping privileges, so the directory is entered with the service's rights.
-    if (a->workdir && chdir(a->workdir) < 0) child_fail(report_fd, CS_STAGE_CHDIR);
+    if (a->workdir && chdir(a->workdir) < 0) child_fail(report, CS_STAGE_CHDIR);
     if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        child_fail(report_fd, CS_STAGE_NO_NEW_PRIVS);
+        child_fail(report, CS_STAGE_NO_NEW_PRIVS);
     if (a->parent_death_signal > 0) (void)prctl(PR_SET_PDEATHSIG, a->parent_death_signal, 0, 0, 0);
 
     // Default dispositions (SIG_IGN would survive execve) and an empty mask last, so no
@@ -208,7 +205,7 @@ static void child_setup_and_exec(const struct cs_spawn_attr *a, int report_fd) {
     }
     sigset_t empty;
     sigemptyset(&empty);
-    if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0) child_fail(report_fd, CS_STAGE_SIGNALS);
+    if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0) child_fail(report, CS_STAGE_SIGNALS);
 
     if (a->listen_pid_entry) {
         // Socket activation: LISTEN_PID must name the process that receives the descriptors.
@@ -221,7 +218,7 @@ static void child_setup_and_exec(const struct cs_spawn_attr *a, int report_fd) {
     }
 
     execve(a->path, a->argv, a->envp);
-    child_fail(report_fd, CS_STAGE_EXEC);
+    child_fail(report, CS_STAGE_EXEC);
 }
 
 void cs_close_from(int first) {
@@ -234,40 +231,39 @@ void cs_close_from(int first) {
     for (long fd = first; fd < max; fd++) close((int)fd);
 }
 
+struct child_arguments {
+    const struct cs_spawn_attr *attr;
+    struct spawn_report report;
+};
+
+static int child_main(void *argument) {
+    struct child_arguments *args = argument;
+    child_setup_and_exec(args->attr, &args->report);
+    return 127;
+}
+
+// The child's stack: the parent is suspended while the child uses it (CLONE_VFORK), and PID 1
+// is single-threaded, so one static stack serves every spawn.
+static char child_stack[64 * 1024] __attribute__((aligned(64)));
+
 pid_t cs_spawn(const struct cs_spawn_attr *attr, int *stage, int *error) {
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) < 0) {
-        *stage = CS_STAGE_FORK;
-        *error = errno;
-        return -1;
-    }
-    pid_t pid = fork();
+    // clone(CLONE_VM | CLONE_VFORK), as glibc's posix_spawn does: no page tables to copy and no
+    // copy-on-write faults in the child, whatever the parent's size.
+    struct child_arguments args = {attr, {CS_STAGE_NONE, 0}};
+    pid_t pid = clone(child_main, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     if (pid < 0) {
         *stage = CS_STAGE_FORK;
         *error = errno;
-        close(report[0]);
-        close(report[1]);
         return -1;
     }
-    if (pid == 0) {
-        close(report[0]);
-        child_setup_and_exec(attr, report[1]);
-    }
-    close(report[1]);
-    struct spawn_report r;
-    ssize_t n;
-    do {
-        n = read(report[0], &r, sizeof r);
-    } while (n < 0 && errno == EINTR);
-    close(report[0]);
-    if (n == (ssize_t)sizeof r) {
+    if (args.report.stage != CS_STAGE_NONE) {
         // The child failed before exec and has exited: collect it now so the pid never
         // reaches the main reaper as an unknown child.
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
-        *stage = r.stage;
-        *error = r.error;
+        *stage = args.report.stage;
+        *error = args.report.error;
         return -1;
     }
     *stage = CS_STAGE_NONE;

@@ -30,6 +30,9 @@ public struct Console {
     /// notice and above by default; -v adds info, -vv debug.
     public func shows(_ level: LogLevel) -> Bool { level.rawValue <= LogLevel.notice.rawValue + verbosity }
 
+    /// The most verbose level shown.
+    public var maximumLevel: LogLevel { LogLevel(rawValue: max(0, min(LogLevel.debug.rawValue, LogLevel.notice.rawValue + verbosity))) ?? .debug }
+
     public func log(_ level: LogLevel, _ message: String) {
         guard shows(level) else { return }
         let tag: String

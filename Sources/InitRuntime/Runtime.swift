@@ -43,6 +43,11 @@ public final class Runtime {
     private let reloader: ConfigReloader?
     /// The control FIFOs and status.json (Control/); nil until `openControl`, or without one.
     var control: ControlChannel? = nil
+    /// Rewrite status.json on state changes (config mode: sidecars read it). A single `--`
+    /// program is answered through the FIFO only, which keeps its start as cheap as tini's.
+    public var writesStatusFile = true
+    /// The supervisor generation status.json was last written for.
+    var publishedGeneration: UInt64 = .max
     /// Probes, notify sockets, hooks (Hooks.swift).
     private let lifecycle: LifecycleRuntime
 

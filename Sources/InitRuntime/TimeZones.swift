@@ -31,6 +31,8 @@ public enum TimeZones {
     /// Fills `configuration.zones` with every zone it names, plus the default under "".
     public static func resolve(_ configuration: inout Configuration, environment: [String: String]) -> [String] {
         var problems: [String] = []
+        // Only tasks and windows need time zones: a plain start reads no zoneinfo file.
+        guard configuration.services.contains(where: { $0.task != nil || $0.window != nil }) else { return [] }
         configuration.zones[""] = defaultZone(environment: environment)
         for name in configuration.zoneNames {
             switch load(name, environment: environment) {

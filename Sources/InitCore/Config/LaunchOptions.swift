@@ -136,7 +136,7 @@ extension LaunchOptions {
         signals.rewrite[from] = to
     }
 
-    static func truthy(_ v: String) -> Bool { ["1", "true", "yes", "on"].contains(v.lowercased()) }
+    public static func truthy(_ v: String) -> Bool { ["1", "true", "yes", "on"].contains(v.lowercased()) }
 
     static func duration(_ text: String, option: String) throws(UsageError) -> TimeSpan {
         switch DurationSyntax.parse(text) {

@@ -32,6 +32,10 @@ public struct Supervisor: Sendable {
     public internal(set) var settings: GlobalSettings
     public let policy: SignalPolicy
     public internal(set) var phase: Phase = .booting
+    /// The most verbose level the runtime shows (-v: info, -vv: debug); tests see everything.
+    public var logLevel: LogLevel = .debug
+    /// Bumped by every call that may change state: the runtime republishes status only then.
+    public internal(set) var generation: UInt64 = 0
     /// The code swinit will exit with, once something has decided it.
     public internal(set) var exitCode: Int32? = nil
     var unitByPid: [Int32: UnitID] = [:]
@@ -111,6 +115,7 @@ public struct Supervisor: Sendable {
 
     /// Handles one event and returns what to do, in order.
     public mutating func handle(_ event: Event, at now: Instant) -> [Action] {
+        generation &+= 1
         var out: [Action] = []
         switch event {
         case .boot:
@@ -493,7 +498,9 @@ public struct Supervisor: Sendable {
         }
     }
 
-    func log(_ out: inout [Action], _ level: LogLevel, _ message: String) {
-        out.append(.log(level, message))
+    /// Emits a message the runtime will show; one it would not show is never built.
+    func log(_ out: inout [Action], _ level: LogLevel, _ message: @autoclosure () -> String) {
+        guard level <= logLevel else { return }
+        out.append(.log(level, message()))
     }
 }

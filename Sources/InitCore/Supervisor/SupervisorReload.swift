@@ -5,6 +5,7 @@ extension Supervisor {
     public mutating func reload(_ configuration: Configuration, at now: Instant) -> (CommandOutcome, [Action]) {
         var out: [Action] = []
         guard phase == .running else { return (.failed("swinit is shutting down"), []) }
+        generation &+= 1
         settings = configuration.settings
         zones = { var z = Configuration(); z.zones = configuration.zones; return z }()
         var added: [String] = [], removed: [String] = [], changed: [String] = []

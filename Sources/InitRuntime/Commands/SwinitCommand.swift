@@ -79,10 +79,12 @@ public enum SwinitCommand {
         let context = LaunchContext(
             workdir: workdir, environment: environment, terminal: foregroundTerminal(),
             newSession: options.newSession, listenDescriptors: listenDescriptors, isPID1: isPID1)
-        let supervisor = Supervisor(configuration: configuration, policy: options.signals)
+        var supervisor = Supervisor(configuration: configuration, policy: options.signals)
+        supervisor.logLevel = console.maximumLevel
         do {
             let reloader = source.file == nil ? nil : ConfigReloader(options: options, environment: variables)
             let runtime = try Runtime(supervisor: supervisor, context: context, console: console, accounts: accounts, reloader: reloader)
+            runtime.writesStatusFile = source.file != nil || variables["SWINIT_STATUS_FILE"].map(LaunchOptions.truthy) == true
             let groups = configuration.settings.controlGroup == nil ? accounts : SystemFiles().accounts
             runtime.openControl(ControlSettings.resolve(option: options.controlDir, settings: configuration.settings,
                                                         environment: variables, accounts: groups, console: console))

@@ -71,7 +71,8 @@ extension Runtime {
 
     /// Rewrites status.json when the state changed (cheap to call after every event).
     func publishStatus() {
-        guard let control else { return }
+        guard let control, writesStatusFile, supervisor.generation != publishedGeneration else { return }
+        publishedGeneration = supervisor.generation
         let now = monotonicNow()
         control.publish(statusSnapshot(at: now), at: now)
     }
