@@ -14,7 +14,7 @@ public final class LifecycleRuntime {
     /// until then it returns nothing.
     public var recentStderr: (UnitID) -> [UInt8] = { _ in [] }
 
-    /// A 0700 directory of our own for the notify sockets, made on first use.
+    /// A directory of our own for the notify sockets (0711: reachable, not listable), made on first use.
     private var notifyDirectory: String? = nil
     private var notifySockets: [UnitID: (fd: Int32, path: String)] = [:]
     /// Read ends of `ready = { fd = N }` pipes.
@@ -93,6 +93,8 @@ public final class LifecycleRuntime {
                 return nil
             }
             notifyDirectory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // Services may run as other users: they must reach their socket (search, no listing).
+            _ = chmod(notifyDirectory!, 0o711)
         }
         let path = notifyDirectory! + "/" + unit.name
         let fd = cs_notify_socket(path)
@@ -100,6 +102,9 @@ public final class LifecycleRuntime {
             console.log(.error, SystemError(call: "notify socket \(path)", errno: errno).description)
             return nil
         }
+        // Writable for a service running as another user. Safe: every datagram carries the
+        // sender's pid from the kernel (SO_PASSCRED), and only the unit's own processes count.
+        _ = chmod(path, 0o666)
         do throws(SystemError) {
             try loop.add(fd, .read, token(.notify, UInt64(unit.id)))
         } catch {

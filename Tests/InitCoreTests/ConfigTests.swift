@@ -173,6 +173,9 @@ struct MalformedConfigTests {
         ("[services.a]\ncommand = [\"a\"]\nafter = \"b\"", "swinit.toml:3:9: services.a.after: expected an array of strings, got string"),
         ("[services.a]\ncommand = [\"${X\"]", "swinit.toml:2:12: services.a.command: unterminated '${' (write '$$' for a literal '$')"),
         ("[services.a]\ncommand = [\"${A-B}\"]", "swinit.toml:2:12: services.a.command: '${A-B}' is not a variable reference (names are letters, digits and '_')"),
+        // Readiness and health
+        ("[services.a]\ncommand = [\"a\"]\nready = { tcp = \"127.0.0.1:80\" }\nready-timeout = \"0s\"", "swinit.toml:4:17: services.a.ready-timeout: must be longer than 0s"),
+        ("[services.a]\ncommand = [\"a\"]\nhealth = { tcp = \"127.0.0.1:80\", timeout = \"0\" }", "swinit.toml:3:44: services.a.health.timeout: must be longer than 0s"),
         // Tasks and windows
         ("[tasks.b]\ncommand = [\"b\"]\ncron = \"61 * * * *\"", "swinit.toml:3:8: tasks.b.cron: column 1: minute field: 61 is out of range 0-59"),
         ("[tasks.b]\ncommand = [\"b\"]\ncron = \"* * * *\"", "swinit.toml:3:8: tasks.b.cron: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got 4"),

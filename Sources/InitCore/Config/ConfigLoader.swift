@@ -345,6 +345,16 @@ struct Decoder {
         }
     }
 
+    /// A duration that must be longer than zero (timeouts, intervals, ages).
+    mutating func positiveDuration(_ t: TOMLTable, _ key: String, path: String) -> TimeSpan? {
+        guard let d = duration(t, key, path: path) else { return nil }
+        if d <= .zero {
+            error(t[key]!.position, (path.isEmpty ? "" : path + ".") + key, "must be longer than 0s")
+            return nil
+        }
+        return d
+    }
+
     mutating func oneOf(_ t: TOMLTable, _ key: String, _ allowed: [String], path: String) -> String? {
         guard let node = t[key] else { return nil }
         let keyPath = path.isEmpty ? key : path + "." + key

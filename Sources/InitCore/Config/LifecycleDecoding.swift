@@ -26,10 +26,8 @@ extension Decoder {
         var life = LifecycleConfig()
         if let node = t["ready"], let check = probeCheck(node, allowed: ConfigLoader.readyCheckKeys, extra: [], path: path + ".ready") {
             var ready = ReadinessConfig(check: check.check)
-            if let d = duration(t, "ready-timeout", path: path) { ready.timeout = d }
-            if let d = duration(t, "ready-interval", path: path) {
-                if d <= .zero { error(positions[path + ".ready-interval"], path + ".ready-interval", "must be longer than 0s") } else { ready.interval = d }
-            }
+            if let d = positiveDuration(t, "ready-timeout", path: path) { ready.timeout = d }
+            if let d = positiveDuration(t, "ready-interval", path: path) { ready.interval = d }
             life.ready = ready
         } else {
             for key in ["ready-timeout", "ready-interval"] where t[key] != nil {
@@ -41,8 +39,8 @@ extension Decoder {
             let extra = ["interval", "timeout", "retries", "start-period", "on-unhealthy"]
             if let found = probeCheck(node, allowed: ConfigLoader.healthCheckKeys, extra: extra, path: healthPath), let table = found.table {
                 var health = HealthConfig(check: found.check)
-                if let d = duration(table, "interval", path: healthPath) { health.interval = d }
-                if let d = duration(table, "timeout", path: healthPath) { health.timeout = d }
+                if let d = positiveDuration(table, "interval", path: healthPath) { health.interval = d }
+                if let d = positiveDuration(table, "timeout", path: healthPath) { health.timeout = d }
                 if let n = integer(table, "retries", path: healthPath, range: 1...1000) { health.retries = Int(n) }
                 if let d = duration(table, "start-period", path: healthPath) { health.startPeriod = d }
                 if let p = oneOf(table, "on-unhealthy", UnhealthyPolicy.allCases.map(\.rawValue), path: healthPath) {
@@ -158,7 +156,7 @@ extension Decoder {
             }
             checkKeys(ageTable, known: ["path", "max-age"], path: keyPath)
             let filePath = string(ageTable, "path", path: keyPath)
-            let maxAge = duration(ageTable, "max-age", path: keyPath)
+            let maxAge = positiveDuration(ageTable, "max-age", path: keyPath)
             if filePath == nil && ageTable["path"] == nil { error(value.position, keyPath, "missing key 'path'") }
             if maxAge == nil && ageTable["max-age"] == nil { error(value.position, keyPath, "missing key 'max-age'") }
             guard let filePath, let maxAge else { return nil }

@@ -389,6 +389,9 @@ extension Supervisor {
             units[id].life.daemonAdopted = true
             unitByPid[pid] = id
             units[id].state = .starting(pid: pid, since: units[id].life.spawnedAt ?? now)
+            // The ready deadline still counts from the launcher's start: a daemon whose check
+            // never passes fails its start instead of staying `starting` forever.
+            units[id].life.readyBy = units[id].config.lifecycle.ready.map { (units[id].life.spawnedAt ?? now) + $0.timeout }
             log(&out, .notice, "\(name): supervising daemon pid \(pid)")
             startReadyProbes(id, now: now, &out)
         case .failed(let reason):
