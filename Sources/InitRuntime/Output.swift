@@ -24,6 +24,8 @@ public func writeAll(_ fd: Int32, _ text: String) -> Bool {
 public struct Console {
     public var verbosity: Int
     public var prefix = "swinit: "
+    /// In config mode, messages go through the output router (`swinit | …`, non-blocking).
+    public var router: OutputRouter? = nil
 
     public init(verbosity: Int) { self.verbosity = verbosity }
 
@@ -35,6 +37,7 @@ public struct Console {
 
     public func log(_ level: LogLevel, _ message: String) {
         guard shows(level) else { return }
+        if let router { router.log(level, message); return }
         let tag: String
         switch level {
         case .error: tag = "error: "

@@ -33,6 +33,8 @@ public final class Runtime {
     private let context: LaunchContext
     let console: Console
     let loop: EventLoop
+    /// Services' stdout/stderr pipes and swinit's own messages; nil when every unit inherits.
+    let output: OutputRouter?
     private let signals: Int32
     private let ownPid: Int32
     /// pidfds of our live units' processes, for signalling without pid-reuse races.
@@ -57,14 +59,25 @@ public final class Runtime {
         self.accounts = accounts
         self.reloader = reloader
         self.context = context
-        self.console = console
         self.ownPid = getpid()
         var set = sigset_t()
         cs_blockable_signals(&set)
         signals = try systemCall("signalfd") { cs_signalfd(&set) }
         loop = try EventLoop()
         try loop.add(signals, .read, Token(.signals))
+        var console = console
+        if OutputRouter.isNeeded(units: supervisor.units, settings: supervisor.settings) {
+            output = OutputRouter(loop: loop, settings: supervisor.settings, units: supervisor.units)
+            console.router = output
+        } else {
+            output = nil
+        }
+        self.console = console
         lifecycle = LifecycleRuntime(loop: loop, console: console, ownPid: ownPid)
+        if let output {
+            // Failure events carry the tail of the unit's recent output.
+            lifecycle.recentStderr = { [unowned output] id in output.recentBytes(unit: id, limit: 4096) }
+        }
     }
 
     /// Blocks every signal but the kernel's fault signals. Must run first thing in `main`, so
@@ -95,7 +108,7 @@ public final class Runtime {
                 case .controlRequests: serveControlRequests()
                 case .controlReply: control?.writable(event.token.id, at: monotonicNow())
                 case .probe: for reported in lifecycle.handle(event) { dispatch(reported) }
-                case .output, .console: break
+                case .output, .console: output?.handle(event)
                 }
             }
             control?.expire(at: monotonicNow())
@@ -105,6 +118,7 @@ public final class Runtime {
             publishStatus()
         }
         publishStatus()
+        output?.flush(until: monotonicNow() + .seconds(2))
         control?.shutDown()
         return exitCode!
     }
@@ -155,6 +169,8 @@ public final class Runtime {
                     continue
                 }
                 if let fd = pidfds.removeValue(forKey: pid) { close(fd) }
+                // Its last lines come before the supervisor's message about its exit.
+                if let output, let unit = supervisor.units.first(where: { $0.state.pid == pid }) { output.processExited(unit.id) }
                 let decoded: WaitStatus = cs_wifsignaled(status) != 0
                     ? .signaled(cs_wtermsig(status), coreDumped: cs_wcoredump(status) != 0)
                     : .exited(cs_wexitstatus(status))
@@ -201,6 +217,7 @@ public final class Runtime {
             return .failed("the new configuration has errors; keeping the running one:\n" + problems.messages.joined(separator: "\n"))
         case .success(let configuration):
             let (outcome, actions) = supervisor.reload(configuration, at: monotonicNow())
+            output?.addUnits(supervisor.units)
             for action in actions { perform(action) }
             return outcome
         }
@@ -288,6 +305,12 @@ public final class Runtime {
             request.rewriteListenPid = context.listenDescriptors > 0
         } else {
             request.descriptors.append((-1, 0))     // services read from /dev/null
+        }
+        if let output {
+            switch output.descriptors(for: unit) {
+            case .success(let pairs): request.descriptors += pairs
+            case .failure(let failure): return .failure(failure)
+            }
         }
         return .success(request)
     }

@@ -328,14 +328,23 @@ struct PID1Tests {
 
     @Suite("Process hygiene")
     struct Hygiene {
-        /// swinit's descriptors once the spawn is over: right after the child's exec, swinit
-        /// may still hold the pipe on which the child would report a failed exec. Waits (at
-        /// most 2 s) until every descriptor above 2 is swinit's own kind (signalfd, epoll,
-        /// pidfd); returns what is open then.
-        static func ownDescriptors(_ pid: Int32) async -> [Int32: String] {
-            let settled = try? await waitUntil(timeout: .seconds(2), "swinit's spawn to finish") { () -> [Int32: String]? in
+        /// swinit's descriptors once they are only its own: signalfd, epoll, pidfds, and the
+        /// control directory and its FIFO. Waits at most 2 s; returns what is open then.
+        static func ownDescriptors(_ pid: Int32, controlDirectory: String?) async -> [Int32: String] {
+            func own(_ target: String) -> Bool { target.hasPrefix("anon_inode:") || controlDirectory.map { target.hasPrefix($0) } == true }
+            let settled = try? await waitUntil(timeout: .seconds(2), "swinit's descriptors to settle") { () -> [Int32: String]? in
                 let fds = ProcFS.descriptors(pid)
-                return fds.allSatisfy { $0.key <= 2 || $0.value.hasPrefix("anon_inode:") } ? fds : nil
+                return fds.allSatisfy { $0.key <= 2 || own($0.value) } ? fds : nil
+            }
+            return settled ?? ProcFS.descriptors(pid)
+        }
+
+        /// A child's descriptors once its exec has finished: `comm` changes before the kernel
+        /// closes the close-on-exec descriptors, so a look right after may still see them.
+        static func settledDescriptors(_ pid: Int32, expected: [Int32]) async -> [Int32: String] {
+            let settled = try? await waitUntil(timeout: .seconds(2), "the child's exec to finish") { () -> [Int32: String]? in
+                let fds = ProcFS.descriptors(pid)
+                return fds.keys.sorted() == expected ? fds : nil
             }
             return settled ?? ProcFS.descriptors(pid)
         }
@@ -353,13 +362,13 @@ struct PID1Tests {
             for field in ["SigBlk", "SigIgn", "SigPnd", "ShdPnd"] {
                 #expect(status[field] == "0000000000000000", "\(field): \(status[field] ?? "missing")")
             }
-            let fds = ProcFS.descriptors(child)
+            let fds = await Hygiene.settledDescriptors(child, expected: [0, 1, 2])
             #expect(fds.keys.sorted() == [0, 1, 2], "child descriptors: \(fds)")
             #expect(ProcFS.workingDirectory(child) == dir.path)
 
             let pid = try await swinit.pid()
             #expect(ProcFS.workingDirectory(pid) == "/")
-            let own = await Hygiene.ownDescriptors(pid)
+            let own = await Hygiene.ownDescriptors(pid, controlDirectory: swinit.controlDirectory)
             // signalfd, epoll, a pidfd per child, and the control directory and its request FIFO.
             #expect(own.count <= 8, "swinit's descriptors: \(own)")
             for (fd, target) in own where fd > 2 {
@@ -389,7 +398,7 @@ struct PID1Tests {
                                            shellPrefix: "exec 3</dev/null; export LISTEN_FDS=1 LISTEN_PID=$$")
             defer { swinit.terminate() }
             let child = try await swinit.mainChild(comm: "sleep")
-            let fds = ProcFS.descriptors(child)
+            let fds = await Hygiene.settledDescriptors(child, expected: [0, 1, 2, 3])
             #expect(fds.keys.sorted() == [0, 1, 2, 3], "child descriptors: \(fds)")
             #expect(fds[3] == "/dev/null")
             let environment = ProcFS.environment(child)
@@ -397,7 +406,7 @@ struct PID1Tests {
             let childPid = try #require(ProcFS.namespacePid(child))
             #expect(environment["LISTEN_PID"] == String(childPid))
             // Once the child has it, the listen descriptor is the child's alone.
-            let own = await Hygiene.ownDescriptors(try await swinit.pid())
+            let own = await Hygiene.ownDescriptors(try await swinit.pid(), controlDirectory: swinit.controlDirectory)
             for (fd, target) in own where fd > 2 {
                 #expect(target.hasPrefix("anon_inode:") || target.hasPrefix(swinit.controlDirectory ?? "?"), "swinit keeps fd \(fd) → \(target)")
             }
@@ -411,7 +420,7 @@ struct PID1Tests {
                                            shellPrefix: "exec 3</dev/null; export LISTEN_FDS=1 LISTEN_PID=$(($$ + 1))")
             defer { swinit.terminate() }
             let child = try await swinit.mainChild(comm: "sleep")
-            let fds = ProcFS.descriptors(child)
+            let fds = await Hygiene.settledDescriptors(child, expected: [0, 1, 2])
             #expect(fds.keys.sorted() == [0, 1, 2], "child descriptors: \(fds)")
         }
 

@@ -54,7 +54,7 @@ extension Runtime {
             return ControlReply(ok: ok, message: message)
         case .logs(let query):
             guard let slice = recentLines(unit: query.name, count: query.count, after: query.after) else {
-                return .failed("logs are not available yet: this swinit keeps no output ring")
+                return .failed("\(query.name) writes straight to swinit's output (stdout/stderr = \"inherit\"): swinit keeps no copy of it")
             }
             return ControlReply(ok: true, message: "", logs: slice)
         }
@@ -89,7 +89,13 @@ extension Runtime {
     /// `initctl logs`: up to `count` lines of `unit`'s output, the last ones, or those from
     /// sequence number `after` on (`-f`). nil while no output ring exists.
     func recentLines(unit: String, count: Int, after: UInt64?) -> LogSlice? {
-        nil
+        // The first unit of the name: a service with instances is asked per instance ("web.1").
+        guard let output, let id = supervisor.units(named: unit).first, output.keepsOutput(of: id) else { return nil }
+        let appended = output.appendedLines(unit: id)
+        guard let after else { return LogSlice(lines: output.recentLines(unit: id, count: count), next: appended) }
+        let (lines, _) = output.lines(unit: id, after: min(after, appended))
+        let missed = appended > after ? appended - after : 0
+        return LogSlice(lines: lines, next: appended, dropped: missed > UInt64(lines.count) ? missed - UInt64(lines.count) : 0)
     }
 
 }
