@@ -250,3 +250,33 @@ struct ExampleConfigTests {
         #expect(err.contains { $0.contains(":4:11: services.a.restart:") }, "\(err)")
     }
 }
+
+@Suite("Arbitrary uid, read-only root", .serialized, .enabled(if: getuid() == 0, "needs root to remount / and change uid"))
+struct ReadOnlyRootTests {
+    @Test("as uid 65534 on a read-only root, services run, output flows, the control channel falls back, nothing is chowned")
+    func openShiftStyle() async throws {
+        let dir = try TemporaryDirectory()
+        chmod(dir.path, 0o755)
+        let config = try dir.writeConfig("""
+            [services.app]
+            command = ["/bin/sh", "-c", "echo running as $(id -u); trap 'echo stopping; exit 0' TERM; while :; do sleep 0.05; done"]
+            """)
+        // /tmp stays writable (an emptyDir in Kubernetes); everything else is read-only.
+        let prefix = "mount --bind /tmp /tmp && mount -o remount,bind,ro / && touch /probe 2>/dev/null && exit 99"
+        let command = Swinit.commandLine(["--reuid=65534", "--regid=65534", "--clear-groups", Paths.swinit, "--config", config],
+                                         mode: .pid1, shellPrefix: prefix, binary: "/usr/bin/setpriv")
+        let process = try TestProcess(command, environment: ["SWINIT_CONTROL_DIR": ""])
+        defer { process.terminate() }
+        try await process.waitForLine(containing: "| running as 65534")
+        let note = try await process.waitForLine(containing: "is not usable", in: .stderr)
+        #expect(note.text.contains("/tmp/swinit-65534"), "\(note.text)")
+        var st = stat()
+        #expect(stat("/tmp/swinit-65534", &st) == 0 && st.st_uid == 65534 && st.st_mode & 0o777 == 0o700)
+        let swinit = try #require(ProcFS.children(of: process.pid).first)
+        #expect(ProcFS.status(swinit)["Uid"]?.hasPrefix("65534") == true)
+        kill(swinit, SIGTERM)
+        #expect(try await process.waitForExit() == .exited(0))
+        #expect(process.text().contains { $0.hasPrefix("app ") && $0.hasSuffix("| stopping") }, "\(process.text())")
+        try? FileManager.default.removeItem(atPath: "/tmp/swinit-65534")
+    }
+}
