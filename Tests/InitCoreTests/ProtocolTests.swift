@@ -422,3 +422,39 @@ struct ControlPathTests {
         #expect(ProcStat.residentKilobytes(status: "Name:\tx\n") == nil)
     }
 }
+
+@Suite("Protocol: readiness and task details in status")
+struct StatusDetailTests {
+    @Test("the NOTE column shows a task's schedule and runs, STATUS= text and the last probe failure; JSON keeps them")
+    func notes() throws {
+        var unit = UnitStatus(name: "db", service: "db", state: "starting", pid: 7, ready: false, health: "unhealthy")
+        unit.statusText = "replaying WAL 40%"
+        unit.probeFailure = "connect 127.0.0.1:5432: Connection refused"
+        #expect(unit.note == "replaying WAL 40%; probe: connect 127.0.0.1:5432: Connection refused")
+        var task = UnitStatus(name: "backup", service: "backup", kind: "task", state: "scheduled")
+        task.schedule = "30 2 * * *"
+        task.nextRunInMilliseconds = 3_600_000
+        task.lastRunMilliseconds = 41_000
+        #expect(task.note == "30 2 * * *; next in 1h00m; last took 41s")
+        for status in [unit, task] {
+            #expect(UnitStatus(json: try JSONValue.parse(Array(status.json.encoded().utf8))) == status)
+        }
+        let table = StatusTable.render(StatusSnapshot(version: "0.1.0", pid: 1, pidNamespace: nil, phase: "running",
+                                                      uptimeMilliseconds: 1000, generatedUnixMilliseconds: 0, units: [unit]))
+        #expect(table.contains("starting") && table.contains("no") && table.contains("unhealthy") && table.contains("replaying WAL 40%"))
+    }
+
+    @Test("a snapshot takes task runs and readiness from the supervisor")
+    func capture() {
+        var s = service("web") { $0.lifecycle.ready = ReadinessConfig(check: .file("/tmp/ready")) }
+        s.command = ["/bin/web"]
+        var world = FakeWorld([s, TaskTests.task("backup", .every(seconds: 60, jitterSeconds: 0))])
+        world.now = TaskTests.start
+        world.send(.boot)
+        let snapshot = StatusSnapshot.capture(world.supervisor, now: world.now, startedAt: world.now, wallMilliseconds: 0, pid: 1, pidNamespace: nil)
+        let web = snapshot.units.first { $0.name == "web" }!
+        #expect(web.state == "starting" && web.ready == false)
+        let backup = snapshot.units.first { $0.name == "backup" }!
+        #expect(backup.state == "scheduled" && backup.kind == "task" && backup.nextRunInMilliseconds == 60_000 && backup.schedule == "manual")
+    }
+}

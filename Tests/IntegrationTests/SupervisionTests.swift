@@ -188,25 +188,40 @@ struct SupervisionTests {
         #expect(swinit.text(.stderr).contains("\(config):3:11: services.a.restart: \"sometimes\" is not one of \"always\", \"on-failure\", \"never\""))
     }
 
-    @Test("reload (SIGHUP) starts new services, stops removed ones and leaves unchanged ones running")
-    func reloadBySignal() async throws {
+    @Test("reload starts new services, stops removed ones, restarts changed ones and leaves unchanged ones running")
+    func reloadAppliesTheDifference() async throws {
         let dir = try TemporaryDirectory()
         let log = dir.file("events")
-        let config = try dir.writeConfig("[services.keep]\n\(idleService("keep", events: log))\n[services.old]\n\(idleService("old", events: log))\n")
-        let swinit = try Swinit.launch(["--config", config])
+        func config(_ services: [(String, String)]) -> String {
+            services.map { "[services.\($0.0)]\n\(idleService($0.1, events: log))\n" }.joined(separator: "\n")
+        }
+        let path = try dir.writeConfig(config([("keep", "keep"), ("old", "old"), ("edit", "edit v1")]))
+        let swinit = try Swinit.launch(["--config", path])
         defer { swinit.terminate() }
-        _ = try await events(dir) { $0.contains("keep start") && $0.contains("old start") }
+        _ = try await events(dir) { ["keep start", "old start", "edit v1 start"].allSatisfy($0.contains) }
         let root = try await swinit.pid()
-        let before = ProcFS.children(of: root).sorted()
-        try dir.writeConfig("[services.keep]\n\(idleService("keep", events: log))\n[services.new]\n\(idleService("new", events: log))\n")
+        func pid(of marker: String) -> Int32? {
+            ProcFS.descendants(of: root).first { ProcFS.cmdline($0).joined(separator: " ").contains("echo '\(marker) start'") }
+        }
+        let keepPid = try #require(pid(of: "keep"))
+        let editPid = try #require(pid(of: "edit v1"))
+
+        // By SIGHUP: add `new`, remove `old`, change `edit`.
+        try dir.writeConfig(config([("keep", "keep"), ("new", "new"), ("edit", "edit v2")]))
         try await swinit.signal(SIGHUP)
-        let after = try await events(dir) { $0.contains("new start") && $0.contains("old stop") }
+        let after = try await events(dir) { ["new start", "old stop", "edit v1 stop", "edit v2 start"].allSatisfy($0.contains) }
         #expect(after.filter { $0 == "keep start" }.count == 1, "keep was not restarted: \(after)")
-        #expect(ProcFS.children(of: root).contains(before.first { ProcFS.cmdline($0).joined(separator: " ").contains("keep start") } ?? -1))
-        // An invalid config is refused and changes nothing.
+        #expect(pid(of: "keep") == keepPid, "an unchanged service keeps its process")
+        #expect(ProcFS.isGone(editPid), "the changed service's old process is gone")
+        #expect(after.firstIndex(of: "edit v1 stop")! < after.firstIndex(of: "edit v2 start")!, "the replacement starts after the old one stopped: \(after)")
+
+        // By initctl: an invalid config changes nothing and reports the error with its position.
         try dir.writeConfig("[services.keep\n")
-        try await swinit.signal(SIGHUP)
-        try await swinit.waitForLine(containing: "keeping the running one", in: .stderr)
+        let initctl = try TestProcess([Paths.initctl, "--control-dir", swinit.controlDirectory!, "reload"])
+        defer { initctl.terminate() }
+        #expect(try await initctl.waitForExit() == .exited(1))
+        #expect(initctl.text(.stderr).contains { $0.contains("\(path):1:15: expected ']'") }, "\(initctl.text(.stderr))")
+        #expect(pid(of: "keep") == keepPid && pid(of: "new") != nil)
         try await swinit.signal(SIGTERM)
         #expect(try await swinit.waitForExit() == .exited(0))
     }
