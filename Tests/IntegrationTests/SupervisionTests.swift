@@ -295,3 +295,31 @@ struct ReadOnlyRootTests {
         try? FileManager.default.removeItem(atPath: "/tmp/swinit-65534")
     }
 }
+
+@Suite("initctl logs")
+struct LogsFollowTests {
+    @Test("initctl logs -n shows the last lines, and -f follows new ones as they come")
+    func follow() async throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.writeConfig("""
+            [services.ticker]
+            command = ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done"]
+            """)
+        let swinit = try Swinit.launch(["--config", config])
+        defer { swinit.terminate() }
+        try await swinit.waitForLine(containing: "| tick 5")
+        let last = try TestProcess([Paths.initctl, "--control-dir", swinit.controlDirectory!, "logs", "ticker", "-n", "2"])
+        defer { last.terminate() }
+        #expect(try await last.waitForExit() == .exited(0))
+        let shown = last.text()
+        #expect(shown.count == 2 && shown.allSatisfy { $0.hasPrefix("tick ") }, "\(shown)")
+        let follower = try TestProcess([Paths.initctl, "--control-dir", swinit.controlDirectory!, "logs", "ticker", "-n", "1", "-f"])
+        defer { follower.terminate() }
+        let first = try await follower.waitForLine(matching: { $0.hasPrefix("tick ") })
+        let n = Int(first.text.dropFirst(5))!
+        // Followed: later lines arrive, in order, without gaps.
+        try await follower.waitForLine("tick \(n + 5)")
+        let numbers = follower.text().compactMap { Int($0.dropFirst(5)) }
+        #expect(numbers == Array(n...(n + 5)) || numbers.starts(with: Array(n...(n + 5))), "\(numbers)")
+    }
+}
