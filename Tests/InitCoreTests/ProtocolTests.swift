@@ -458,3 +458,21 @@ struct StatusDetailTests {
         #expect(backup.state == "scheduled" && backup.kind == "task" && backup.nextRunInMilliseconds == 60_000 && backup.schedule == "manual")
     }
 }
+
+@Suite("Protocol: fuzzer finds")
+struct ProtocolFuzzRegressionTests {
+    @Test("a JSON number too large for a Double is refused, not turned into null")
+    func hugeNumbers() {
+        #expect(throws: JSONError.self) { try JSONValue.parse(Array("1E558".utf8)) }
+        #expect(throws: JSONError.self) { try JSONValue.parse(Array("[-2.25E54775808]".utf8)) }
+    }
+
+    @Test("initctl's did-you-mean is the same on every run")
+    func deterministicHints() {
+        var messages: Set<String> = []
+        for _ in 0..<20 {
+            do { _ = try InitctlArguments.parse(["--he"]) } catch { messages.insert(error.message) }
+        }
+        #expect(messages.count == 1, "\(messages)")
+    }
+}

@@ -61,7 +61,8 @@ public struct InitctlArguments: Sendable, Equatable {
             } else if known.contains(name), inline == nil {
                 switches.insert(name == "--follow" ? "-f" : name == "-h" ? "--help" : name == "-V" ? "--version" : name)
             } else {
-                let hint = Spelling.closest(to: name, in: Array(valued) + Array(known)).map { "; did you mean \($0)?" } ?? ""
+                // Sorted: a Set's order changes between runs, and ties would pick differently.
+                let hint = Spelling.closest(to: name, in: (Array(valued) + Array(known)).sorted()).map { "; did you mean \($0)?" } ?? ""
                 throw UsageError("unknown option \(name)\(hint)")
             }
         }
