@@ -363,3 +363,24 @@ struct ValueSyntaxTests {
         #expect(pairs.map { $0.0 + "=" + $0.1 } == ["A=1", "B=two words", "C=x"])
     }
 }
+
+@Suite("Config: huge input (hostile-input finds)")
+struct HugeInputTests {
+    @Test("a 1 MiB wrong value is reported quickly, with the value cut in the message")
+    func hugeValue() {
+        let huge = String(repeating: "x", count: 1 << 20)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let loaded = load("[services.a]\ncommand = [\"a\"]\nrestart = \"\(huge)\"\n\(huge) = 1\n")
+        #expect(clock.now - started < .seconds(2))
+        #expect(loaded.errors.count == 2)
+        for error in loaded.errors { #expect(error.description.utf8.count < 400, "\(error.description.prefix(200))") }
+        #expect(loaded.errors.contains { $0.message.contains("xxxxxxxx… (1048576 bytes)") })
+    }
+
+    @Test("suggestions skip words that cannot be typos")
+    func suggestions() {
+        #expect(Spelling.closest(to: String(repeating: "a", count: 100), in: ["always"]) == nil)
+        #expect(Spelling.closest(to: "alwys", in: ["always", "never"]) == "always")
+    }
+}

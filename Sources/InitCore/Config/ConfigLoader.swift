@@ -107,6 +107,14 @@ struct Decoder {
         diagnostics.append(ConfigDiagnostic(file: file, position: position, keyPath: keyPath, message: message, severity: .warning))
     }
 
+    /// A value or key as an error message shows it: whole when short, cut when huge (a 10 MiB
+    /// value must not come back as a 10 MiB message).
+    static func shown(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.count > 64 else { return text }
+        return String(String.UnicodeScalarView(scalars.prefix(48))) + "… (\(text.utf8.count) bytes)"
+    }
+
     /// Reports keys not in `known`, with a suggestion; records positions of the rest.
     mutating func checkKeys(_ table: TOMLTable, known: [String], path: String) {
         for entry in table.entries {
@@ -114,7 +122,7 @@ struct Decoder {
             positions[keyPath] = entry.keyPosition
             if !known.contains(entry.key) {
                 let hint = Spelling.closest(to: entry.key, in: known).map { "; did you mean '\($0)'?" } ?? ""
-                error(entry.keyPosition, keyPath, "unknown key '\(entry.key)'\(hint)")
+                error(entry.keyPosition, path.isEmpty ? Decoder.shown(entry.key) : path + "." + Decoder.shown(entry.key), "unknown key '\(Decoder.shown(entry.key))'\(hint)")
             }
         }
     }
@@ -362,7 +370,7 @@ struct Decoder {
         guard case .string(let s) = node.value else { typeError(node, keyPath, expected: "one of \(list)"); return nil }
         guard allowed.contains(s) else {
             let hint = Spelling.closest(to: s, in: allowed).map { "; did you mean \"\($0)\"?" } ?? ""
-            error(node.position, keyPath, "\"\(s)\" is not one of \(list)\(hint)")
+            error(node.position, keyPath, "\"\(Decoder.shown(s))\" is not one of \(list)\(hint)")
             return nil
         }
         return s
@@ -409,7 +417,7 @@ struct Decoder {
         switch node.value {
         case .string(let s):
             guard !s.isEmpty, s.count <= 4, let v = UInt32(s, radix: 8), v <= 0o777 else {
-                error(node.position, path, "\"\(s)\" is not an octal umask like \"022\"")
+                error(node.position, path, "\"\(Decoder.shown(s))\" is not an octal umask like \"022\"")
                 return nil
             }
             return v
@@ -430,7 +438,7 @@ struct Decoder {
             guard ResourceLimit.resources[entry.key] != nil else {
                 let names = ResourceLimit.resources.keys.sorted()
                 let hint = Spelling.closest(to: entry.key, in: names).map { "; did you mean '\($0)'?" } ?? ""
-                error(entry.keyPosition, keyPath, "unknown resource limit '\(entry.key)'\(hint)")
+                error(entry.keyPosition, keyPath, "unknown resource limit '\(Decoder.shown(entry.key))'\(hint)")
                 continue
             }
             func value(_ n: TOMLNode) -> UInt64?? {
@@ -472,7 +480,7 @@ struct Decoder {
                 let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
                 guard (1...2).contains(bounds.count), let lo = Int(bounds[0]), let hi = Int(bounds[bounds.count - 1]),
                       lo >= 0, lo <= hi, hi < 1024 else {
-                    error(node.position, path, "\"\(text)\" is not a CPU list like \"0-3,6\"")
+                    error(node.position, path, "\"\(Decoder.shown(text))\" is not a CPU list like \"0-3,6\"")
                     return []
                 }
                 out.append(contentsOf: lo...hi)
@@ -495,7 +503,7 @@ struct Decoder {
             case "null": return .null
             default:
                 let hint = Spelling.closest(to: s, in: ["inherit", "prefix", "json", "null"]).map { "; did you mean \"\($0)\"?" } ?? ""
-                error(node.position, keyPath, "\"\(s)\" is not one of \"inherit\", \"prefix\", \"json\", \"null\" or { file = PATH }\(hint)")
+                error(node.position, keyPath, "\"\(Decoder.shown(s))\" is not one of \"inherit\", \"prefix\", \"json\", \"null\" or { file = PATH }\(hint)")
                 return nil
             }
         case .table(let table):

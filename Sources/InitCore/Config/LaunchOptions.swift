@@ -200,15 +200,22 @@ extension LaunchOptions {
 
 /// "Did you mean" suggestions by edit distance.
 public enum Spelling {
-    /// The candidate nearest to `word`, if it is close enough to be a likely typo.
+    /// The candidate nearest to `word`, if it is close enough to be a likely typo. Words longer
+    /// than any name are not typos: they are skipped before any distance is computed, so a
+    /// huge value in a config costs nothing here.
     public static func closest(to word: String, in candidates: [String]) -> String? {
+        let w = Array(word.unicodeScalars)
+        guard !w.isEmpty, w.count <= 64 else { return nil }
+        let limit = max(2, w.count / 3)
         var best: (String, Int)? = nil
         for candidate in candidates {
-            let d = distance(Array(word.unicodeScalars), Array(candidate.unicodeScalars))
+            let c = Array(candidate.unicodeScalars)
+            if abs(c.count - w.count) > limit { continue }
+            let d = distance(w, c)
             if best == nil || d < best!.1 { best = (candidate, d) }
         }
         // Close enough to be a typo, and not a rewrite of a very short word ("x" is not "b").
-        guard let (candidate, d) = best, d <= max(2, word.unicodeScalars.count / 3), d < word.unicodeScalars.count else { return nil }
+        guard let (candidate, d) = best, d <= limit, d < w.count else { return nil }
         return candidate
     }
 

@@ -8,6 +8,8 @@ public enum DurationSyntax {
     /// Parses a duration; the error says what is wrong, for a message naming the key.
     public static func parse(_ text: String) -> Result<TimeSpan, DurationError> {
         let scalars = Array(text.unicodeScalars)
+        // Messages quote the text: a huge one is cut.
+        let text = scalars.count > 64 ? String(String.UnicodeScalarView(scalars.prefix(48))) + "…" : text
         if scalars.isEmpty { return .failure(DurationError(message: "empty duration")) }
         if text == "0" { return .success(.zero) }
         var total: Int64 = 0

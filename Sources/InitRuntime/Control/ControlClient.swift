@@ -71,7 +71,9 @@ public final class ControlClient {
         }
         defer { close(fd) }
 
-        let line = ControlRequest(reply: name, verb: verb).line()
+        // A newline first: whatever another writer left unfinished in the FIFO ends there as
+        // a line of its own (dropped as malformed) instead of swallowing this request.
+        let line = "\n" + ControlRequest(reply: name, verb: verb).line()
         if case .failure(let error) = writeRequest(line, deadline: deadline) { return .failure(error) }
 
         var reply: [UInt8] = []
