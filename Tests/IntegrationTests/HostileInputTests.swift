@@ -236,7 +236,9 @@ struct HostileInputTests {
         let start = try await initctl(swinit, ["start", "bomb"])
         #expect(start.status == .exited(0), "\(start)")
         let again = try await bombReport(from: lines)
-        #expect(again == made || abs(again - made) <= 2, "the second bomb gets as far as the first: \(again) vs \(made)")
+        // RLIMIT_NPROC counts every process of the uid on the machine, and other suites may run
+        // as nobody at the same time: both bombs stop at the limit, not necessarily at the same count.
+        #expect(made > 0 && made < 64 && again > 0 && again < 64, "both bombs stop below the nproc limit of 64: \(made), \(again)")
         try await expectHealthy(swinit, services: ["bomb", "steady"], descriptors: running, "the second fork bomb hit its limit")
         try await stopBomb(again)
         try await expectHealthy(swinit, services: ["bomb", "steady"], descriptors: stopped, "the second bomb was stopped")
