@@ -135,9 +135,24 @@ public final class Runtime {
 
     // MARK: Events
 
+    /// Events raised while actions are performed (a spawn's result, a reaped child) wait their
+    /// turn: every batch of actions runs against the state that produced it, and a chain of
+    /// failing spawns cannot recurse without bound.
+    private var pendingEvents: [Event] = []
+    private var dispatching = false
+
     private func dispatch(_ event: Event) {
-        let actions = supervisor.handle(event, at: monotonicNow())
-        for action in actions { perform(action) }
+        pendingEvents.append(event)
+        if dispatching { return }
+        dispatching = true
+        defer { dispatching = false }
+        var next = 0
+        while next < pendingEvents.count {
+            let actions = supervisor.handle(pendingEvents[next], at: monotonicNow())
+            next += 1
+            for action in actions { perform(action) }
+        }
+        pendingEvents.removeAll(keepingCapacity: true)
     }
 
     private func drainSignals() {

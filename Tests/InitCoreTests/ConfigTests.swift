@@ -190,6 +190,7 @@ struct MalformedConfigTests {
         ("[tasks.b]\ncommand = [\"b\"]\non-success = [\"x\"]", "swinit.toml:3:1: tasks.b.on-success: no task named 'x'"),
         ("[tasks.a]\ncommand = [\"a\"]\non-success = [\"b\"]\n[tasks.b]\ncommand = [\"b\"]\non-failure = [\"a\"]", "swinit.toml:1:8: tasks.a: task chain loops: a → b → a"),
         ("[tasks.b]\ncron = \"@daily\"", "swinit.toml:1:1: tasks.b: missing key 'command'"),
+        ("[tasks.t]\ncommand = [\"t\"]\non-success = [\"t\"]", "swinit.toml:1:8: tasks.t: task chain loops: t → t"),
         ("[services.b]\ncommand = [\"b\"]\n[tasks.b]\ncommand = [\"b\"]", "swinit.toml:3:8: tasks.b: 'b' is already the name of a service"),
         ("[services.s]\ncommand = [\"s\"]\nwindow = { start = \"08:00\" }", "swinit.toml:3:10: services.s.window: missing key 'stop'"),
         ("[services.s]\ncommand = [\"s\"]\nwindow = { start = \"8\", stop = \"9:00\" }", "swinit.toml:3:20: services.s.window.start: column 2: time of day \"8\": expected ':' and minutes (HH:MM)"),

@@ -163,7 +163,10 @@ struct RestartTests {
         var supervisor = Supervisor(configuration: config)
         let failure = SpawnFailure(step: "exec", errno: 2, reason: "No such file or directory", notFound: true)
         #expect(supervisor.handle(.boot, at: world.now).filter(\.isNotLog) == [.spawn(0)])
-        #expect(supervisor.handle(.spawnFailed(0, failure), at: world.now).filter(\.isNotLog) == [.spawn(0)])
+        // Even with backoff 0, a start that ran no process waits a moment: no busy loop.
+        #expect(supervisor.handle(.spawnFailed(0, failure), at: world.now).filter(\.isNotLog) == [])
+        #expect(supervisor.nextDeadline == world.now + Supervisor.minimumRetry)
+        #expect(supervisor.handle(.tick, at: world.now + Supervisor.minimumRetry).filter(\.isNotLog) == [.spawn(0)])
         #expect(supervisor.handle(.spawnFailed(0, failure), at: world.now).filter(\.isNotLog) == [])
         #expect(supervisor.units[0].state == .fatal(.exited(127)))
         world.send(.boot)
@@ -377,6 +380,16 @@ struct MainProgramTests {
         #expect(alone.send(.signal(Signals.quit)) == [.kill(.process(alone.pid("app")!), signal: Signals.quit)])
     }
 
+    @Test("-r TERM:0 drops SIGTERM: no shutdown, nothing sent (review find)")
+    func droppedTerm() {
+        var policy = SignalPolicy()
+        policy.rewrite = [Signals.term: 0]
+        var world = FakeWorld([Self.main()], policy: policy)
+        world.send(.boot)
+        #expect(world.send(.signal(Signals.term)).isEmpty)
+        #expect(world.supervisor.phase == .running)
+    }
+
     @Test("SIGTERM is forwarded as the (rewritten) stop signal and the code stays the program's")
     func termination() {
         var policy = SignalPolicy()
@@ -511,6 +524,30 @@ struct TaskTests {
         #expect(waited == .seconds(5))
         #expect(stop == [.kill(.group(pid), signal: Signals.term), .kill(.group(pid), signal: Signals.cont)])
         #expect(world.exit("t", .exited(0)) == [.spawn(world.id("alarm"))], "a timed-out run failed, whatever its code")
+    }
+
+    @Test("a task chained to itself runs once more, not twice at once (review find)")
+    func selfChain() {
+        var world = FakeWorld([Self.task("t", .every(seconds: 1, jitterSeconds: 0)) { $0.overlap = .queue; $0.onSuccess = ["t"] }])
+        world.now = Self.start
+        world.send(.boot)
+        _ = world.fireNextDeadline()
+        _ = world.fireNextDeadline()                       // due again while running: queued
+        #expect(world.exit("t", .exited(0)) == [.spawn(0)], "the chain and the queue start one run")
+    }
+
+    @Test("a task left running at shutdown is still stopped at its timeout, and the loop does not spin (review find)")
+    func timeoutDuringShutdown() {
+        var world = FakeWorld([Self.task("long", .every(seconds: 1, jitterSeconds: 0)) { $0.waitOnShutdown = true; $0.timeout = .seconds(5) }])
+        world.now = Self.start
+        world.send(.boot)
+        _ = world.fireNextDeadline()
+        let pid = world.pid("long")!
+        #expect(world.send(.signal(Signals.term)).isEmpty, "it may finish")
+        let (waited, stop) = world.fireNextDeadline()
+        #expect(waited == .seconds(5))
+        #expect(stop == [.kill(.group(pid), signal: Signals.term), .kill(.group(pid), signal: Signals.cont)])
+        #expect(world.supervisor.nextDeadline! > world.now, "no deadline left in the past")
     }
 
     @Test("a missed run is made up once, not in a burst")

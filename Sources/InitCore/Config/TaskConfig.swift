@@ -175,6 +175,9 @@ extension Decoder {
                 }
             }
         }
+        for t in tasks where t.task!.onSuccess.contains(t.name) || t.task!.onFailure.contains(t.name) {
+            error(positions["tasks.\(t.name)"], "tasks.\(t.name)", "task chain loops: \(t.name) → \(t.name)")
+        }
         let chained = tasks.map { t in
             var s = ServiceConfig(name: t.name, command: [])
             s.after = t.task!.onSuccess + t.task!.onFailure

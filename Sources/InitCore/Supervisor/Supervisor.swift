@@ -204,6 +204,8 @@ public struct Supervisor: Sendable {
     }
 
     mutating func spawn(_ id: UnitID, _ out: inout [Action]) {
+        // Once per start: a chain and a queued run may both ask for the same task.
+        guard units[id].state != .spawning else { return }
         units[id].state = .spawning
         if startPreStart(id, &out) { return }
         out.append(.spawn(id))
@@ -222,7 +224,7 @@ public struct Supervisor: Sendable {
         }
         // Counts as a death at once, before start-time.
         units[id].lastExit = status
-        crashed(id, status, uptime: .zero, now: now, &out)
+        crashed(id, status, uptime: .zero, now: now, noProcessRan: true, &out)
     }
 
     // MARK: Exits
@@ -261,7 +263,11 @@ public struct Supervisor: Sendable {
     }
 
     /// A unit ended without being asked to: restart it, or let it rest, by its policy.
-    mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, failed: Bool = false, _ out: inout [Action]) {
+    /// The pause before retrying a start that failed without running a process.
+    static let minimumRetry = TimeSpan.milliseconds(100)
+
+    mutating func crashed(_ id: UnitID, _ status: WaitStatus, uptime: TimeSpan, now: Instant, failed: Bool = false,
+                          noProcessRan: Bool = false, _ out: inout [Action]) {
         let config = units[id].config
         let name = units[id].name
         if config.isMain {
@@ -296,9 +302,12 @@ public struct Supervisor: Sendable {
             return
         }
         if uptime >= config.backoff.resetAfter { units[id].nextDelay = config.backoff.initial }
-        let delay = units[id].nextDelay
+        var delay = units[id].nextDelay
         units[id].nextDelay = config.backoff.next(after: delay)
         units[id].restarts += 1
+        // A start that failed before any process ran (spawn error, pre-start hook) fails again at
+        // once: retrying without a pause would spin PID 1. Give it a moment even with backoff 0.
+        if delay == .zero && uptime == .zero && (failed || noProcessRan) { delay = Supervisor.minimumRetry }
         if delay == .zero {
             log(&out, .notice, "\(name) \(status); restarting")
             spawnWhenAllowed(id, &out)
@@ -414,6 +423,10 @@ public struct Supervisor: Sendable {
         let terminating = signal == Signals.term || signal == Signals.int
         switch phase {
         case .booting, .running:
+            if terminating && policy.translate(signal) == nil {
+                log(&out, .info, "dropped SIG\(Signals.name(signal)) (rewritten to 0)")
+                return
+            }
             if terminating {
                 log(&out, .info, "received SIG\(Signals.name(signal)): shutting down")
                 if main != nil {

@@ -37,18 +37,26 @@ extension Supervisor {
 
     /// Due runs, run timeouts and window edges.
     mutating func tickSchedules(now: Instant, _ out: inout [Action]) {
+        // Run timeouts hold in every phase: a task left to finish at shutdown (on-shutdown =
+        // "wait") is still stopped when it overruns, and its deadline never stays in the past.
+        for id in units.indices {
+            if let since = units[id].state.started?.since, let timeout = units[id].config.task?.timeout,
+               !units[id].timedOut, since + timeout <= now {
+                log(&out, .warning, "\(units[id].name) ran longer than its timeout (\(timeout)): stopping it")
+                units[id].timedOut = true
+                if case .running(let pid, let since) = units[id].state {
+                    sendStop(id, pid: pid, since: since, signal: units[id].config.stopSignal, now: now, &out)
+                } else {
+                    beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
+                }
+            }
+        }
         guard phase == .running else { return }
         for id in units.indices {
             if let due = units[id].nextRun, due <= now {
                 log(&out, .info, "\(units[id].name): scheduled run is due")
                 triggerRun(id, now: now, &out)
                 scheduleNext(id, now: now)
-            }
-            if let since = units[id].state.started?.since, let timeout = units[id].config.task?.timeout,
-               !units[id].timedOut, since + timeout <= now {
-                log(&out, .warning, "\(units[id].name) ran longer than its timeout (\(timeout)): stopping it")
-                units[id].timedOut = true
-                beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
             }
             if let change = units[id].nextWindowChange, change <= now { updateWindow(id, now: now, &out) }
         }
