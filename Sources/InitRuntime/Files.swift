@@ -1,9 +1,15 @@
 import Glibc
 
 /// Reads a whole file. Errors name the call and the path.
+/// Only regular files: opened O_NONBLOCK, so a FIFO put where a pid file, env-file or config
+/// should be fails at once instead of blocking PID 1 until someone writes to it.
 public func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
-    let fd = try systemCall("open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+    let fd = try systemCall("open \(path)") { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) }
     defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+        throw SystemError(call: "read \(path) (not a regular file)", errno: EINVAL)
+    }
     var result: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {

@@ -123,6 +123,16 @@ public final class LifecycleRuntime {
         }
     }
 
+    /// Frees a retired unit's notify socket and readiness pipe.
+    public func release(unit id: UnitID) {
+        if let socket = notifySockets.removeValue(forKey: id) {
+            loop.remove(socket.fd)
+            close(socket.fd)
+            _ = unlink(socket.path)
+        }
+        closeReadyPipe(id)
+    }
+
     /// Removes the notify sockets and their directory (on the way out).
     public func cleanUp() {
         for (_, socket) in notifySockets {

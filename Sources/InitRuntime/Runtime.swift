@@ -153,6 +153,20 @@ public final class Runtime {
             for action in actions { perform(action) }
         }
         pendingEvents.removeAll(keepingCapacity: true)
+        releaseRetiredUnits()
+    }
+
+    /// Units a reload retired, whose resources were freed.
+    private var releasedUnits: Set<UnitID> = []
+
+    /// A retired unit that is down keeps nothing open: without this every reload that changes
+    /// a service would leak its pipes and notify socket.
+    private func releaseRetiredUnits() {
+        for unit in supervisor.units where unit.retired && !unit.state.isAlive && !releasedUnits.contains(unit.id) {
+            output?.release(unit: unit.id)
+            lifecycle.release(unit: unit.id)
+            releasedUnits.insert(unit.id)
+        }
     }
 
     private func drainSignals() {

@@ -227,6 +227,34 @@ struct SupervisionTests {
     }
 }
 
+@Suite("Reload leaks nothing")
+struct ReloadLeakTests {
+    @Test("ten reloads that each change a service leave swinit with the same descriptors (review find)")
+    func noDescriptorLeak() async throws {
+        let dir = try TemporaryDirectory()
+        let log = dir.file("events")
+        func write(_ n: Int) throws {
+            try dir.writeConfig("[services.a]\ncommand = [\"/bin/sh\", \"-c\", \"echo start \(n) >> \(log); exec sleep 1000\"]\n")
+        }
+        try write(0)
+        let swinit = try Swinit.launch(["--config", dir.file("swinit.toml")])
+        defer { swinit.terminate() }
+        _ = try await events(dir) { $0.contains("start 0") }
+        let root = try await swinit.pid()
+        let before = ProcFS.descriptors(root).count
+        for n in 1...10 {
+            try write(n)
+            try await swinit.signal(SIGHUP)
+            _ = try await events(dir) { $0.contains("start \(n)") }
+        }
+        let after = try await waitUntil(timeout: .seconds(5), "the descriptors to settle") { () -> Int? in
+            let count = ProcFS.descriptors(root).count
+            return count == before ? count : nil
+        }
+        #expect(after == before)
+    }
+}
+
 @Suite("Examples")
 struct ExampleConfigTests {
     static let examples = ["examples/web-app/swinit.toml", "examples/cron/swinit.toml", "examples/single/swinit.toml", "examples/demo/swinit.toml", "examples/image/swinit.toml"]

@@ -292,7 +292,11 @@ final class ControlChannel {
         let key = snapshot.changeKey
         if key == publishedKey { return }
         let temporary = ControlLimits.statusFile + ".tmp"
-        let fd = openat(directory.directoryFD, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        // Whatever sits at the temporary name goes first, and the file is created new
+        // (O_EXCL, O_NOFOLLOW, O_NONBLOCK): a FIFO, symlink or hard link planted there by a
+        // member of the control group can neither block PID 1 nor redirect the write.
+        _ = unlinkat(directory.directoryFD, temporary, 0)
+        let fd = openat(directory.directoryFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
         if fd < 0 {
             let code = errno
             publishFailure(now, SystemError(call: "open \(directory.path)/\(temporary)", errno: code))

@@ -184,6 +184,18 @@ public final class OutputRouter {
         }
     }
 
+    /// Frees what a unit retired by a reload held: its pipes (closed when the stream goes),
+    /// their epoll registrations, and its ring. The unit is down; its last lines were routed.
+    public func release(unit id: UnitID) {
+        guard id >= 0 && id < units.count else { return }
+        for index in [id * 2, id * 2 + 1] {
+            guard let s = streams[index] else { continue }
+            unregister(s)
+            streams[index] = nil
+        }
+        rings[id] = LogRing()
+    }
+
     /// Learns the units a reload added (ids past the ones known); known ones are unchanged.
     public func addUnits(_ all: [Unit]) {
         guard all.count > units.count else { return }

@@ -44,10 +44,16 @@ final class RotatingFile {
     }
 
     private static func openLive(_ path: String) -> Result<(Int32, Int64), SystemError> {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0o644)
+        // O_NOFOLLOW and a regular-file check: swinit may be root while the service that owns
+        // the log directory is not; a symlink planted there must not redirect swinit's writes.
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, 0o644)
         if fd < 0 { return .failure(SystemError(call: "cannot open log file \(path)", errno: errno)) }
         var st = stat()
-        let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : 0
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return .failure(SystemError(call: "cannot open log file \(path) (not a regular file)", errno: EINVAL))
+        }
+        let size = Int64(st.st_size)
         return .success((fd, size))
     }
 
