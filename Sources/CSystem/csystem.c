@@ -156,8 +156,9 @@ static void child_setup_and_exec(const struct cs_spawn_attr *a, struct spawn_rep
     int highest_target = 2;
     for (int i = 0; i < a->fd_map_count; i++)
         if (a->fd_map[2 * i + 1] > highest_target) highest_target = a->fd_map[2 * i + 1];
-    int staged[64];
-    int count = a->fd_map_count > 64 ? 64 : a->fd_map_count;
+    // The parent refuses more than CS_MAX_FD_MAP pairs, so none is ever dropped here.
+    int staged[CS_MAX_FD_MAP];
+    int count = a->fd_map_count > CS_MAX_FD_MAP ? CS_MAX_FD_MAP : a->fd_map_count;
     for (int i = 0; i < count; i++) {
         int source = a->fd_map[2 * i];
         if (source < 0) {

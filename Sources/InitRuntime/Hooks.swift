@@ -310,8 +310,10 @@ public final class LifecycleRuntime {
                 continue
             }
             let pgid = getpgid(sender)
-            let message = NotifyMessage(sender: sender, lineage: lineage(of: sender), processGroup: pgid > 0 ? pgid : nil,
-                                        text: String(decoding: buffer[0..<n], as: UTF8.self))
+            let chain = lineage(of: sender)
+            let message = NotifyMessage(sender: sender, lineage: chain, processGroup: pgid > 0 ? pgid : nil,
+                                        text: String(decoding: buffer[0..<n], as: UTF8.self),
+                                        senderIsChild: chain.count > 1 && chain[1] == ownPid)
             events.append(.lifecycle(id, .notified(message)))
         }
         return events

@@ -190,7 +190,10 @@ struct NotifyTests {
         var world = FakeWorld([service("d") { $0.lifecycle.ready = ready(.notify) }])
         world.send(.boot)
         let old = world.pid("d")!
-        world.report("d", .notified(NotifyMessage(sender: 700, lineage: [700, old], text: "MAINPID=700\nREADY=1")))
+        // Not swinit's child (a shell's, which reaps it): refused, swinit would never see it die.
+        world.report("d", .notified(NotifyMessage(sender: 700, lineage: [700, old], text: "MAINPID=700", senderIsChild: false)))
+        #expect(world.pid("d") == old)
+        world.report("d", .notified(NotifyMessage(sender: 700, lineage: [700, 1], processGroup: old, text: "MAINPID=700\nREADY=1", senderIsChild: true)))
         #expect(world.pid("d") == 700)
         #expect(world.state("d") == "running")
         #expect(world.send(.childExited(pid: old, .exited(0))).isEmpty, "the old main process is no longer the service")

@@ -277,7 +277,11 @@ struct ShutdownTests {
         let (waited, actions) = world.fireNextDeadline()
         #expect(waited == .seconds(3))
         #expect(actions == [.kill(.group(pid), signal: Signals.kill)])
-        #expect(world.supervisor.nextDeadline == nil, "after SIGKILL we wait for the exit")
+        #expect(world.supervisor.nextDeadline == world.now + Supervisor.killGrace, "after SIGKILL, a bounded wait for the exit")
+        // A process that is never reaped (uninterruptible sleep) does not hold the shutdown forever.
+        let (_, gaveUp) = world.fireNextDeadline()
+        #expect(gaveUp == [.sweep(signal: Signals.term)])
+        #expect(world.state("stubborn") == "stopped")
     }
 
     @Test("stop-delay holds the stop signal back")

@@ -84,6 +84,9 @@ enum cs_spawn_stage {
     CS_STAGE_SIGNALS = 12,
 };
 
+/// The most descriptor pairs a spawn can move (socket activation's LISTEN_FDS included).
+#define CS_MAX_FD_MAP 256
+
 /// Everything the child needs, prepared by the parent: no allocation happens after fork.
 struct cs_spawn_attr {
     const char *path;            // absolute or relative path to execve

@@ -95,8 +95,17 @@ struct Decoder {
         self.environment = environment
     }
 
+    /// Diagnostics in file order (they are found in decoding order); unpositioned ones last.
     var result: LoadedConfiguration {
-        LoadedConfiguration(configuration: configuration, diagnostics: diagnostics, positions: positions)
+        let ordered = diagnostics.enumerated().sorted { a, b in
+            switch (a.element.position, b.element.position) {
+            case let (p?, q?): return (p.line, p.column, a.offset) < (q.line, q.column, b.offset)
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.offset < b.offset
+            }
+        }.map(\.element)
+        return LoadedConfiguration(configuration: configuration, diagnostics: ordered, positions: positions)
     }
 
     mutating func error(_ position: SourcePosition?, _ keyPath: String, _ message: String) {

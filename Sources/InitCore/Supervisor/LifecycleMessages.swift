@@ -50,12 +50,15 @@ public struct NotifyMessage: Sendable, Equatable {
     public var processGroup: Int32?
     /// "READY=1\nSTATUS=…" — sd_notify's newline-separated assignments.
     public var text: String
+    /// The sender is swinit's own child, so swinit will reap it (a MAINPID must be).
+    public var senderIsChild: Bool
 
-    public init(sender: Int32?, lineage: [Int32] = [], processGroup: Int32? = nil, text: String) {
+    public init(sender: Int32?, lineage: [Int32] = [], processGroup: Int32? = nil, text: String, senderIsChild: Bool = false) {
         self.sender = sender
         self.lineage = lineage
         self.processGroup = processGroup
         self.text = text
+        self.senderIsChild = senderIsChild
     }
 
     /// The assignments in order; lines without '=' are skipped (as systemd does).

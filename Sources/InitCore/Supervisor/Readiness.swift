@@ -385,6 +385,13 @@ extension Supervisor {
         units[id].life.pidFileSerial = nil
         let name = units[id].name
         switch outcome {
+        case .found(let pid) where unitByPid[pid] != nil || units.contains(where: { $0.life.helpers.contains { $0.pid == pid } }):
+            // A stale pid file naming another unit's process or a helper: not this daemon.
+            log(&out, .error, "\(name): the pid file names pid \(pid), which is not this service's daemon")
+            let restarts = units[id].restarts
+            units[id].lastExit = .exited(0)
+            crashed(id, .exited(0), uptime: .zero, now: now, failed: true, &out)
+            processEnded(id, pid: nil, status: nil, restartsBefore: restarts, now: now, &out)
         case .found(let pid):
             units[id].life.daemonAdopted = true
             unitByPid[pid] = id
@@ -393,6 +400,11 @@ extension Supervisor {
             // never passes fails its start instead of staying `starting` forever.
             units[id].life.readyBy = units[id].config.lifecycle.ready.map { (units[id].life.spawnedAt ?? now) + $0.timeout }
             log(&out, .notice, "\(name): supervising daemon pid \(pid)")
+            if !units[id].wanted || units[id].retired || phase != .running {
+                // Stopped, retired or shut down while the pid file was read: stop it now.
+                beginStop(id, signal: units[id].config.stopSignal, now: now, &out)
+                return
+            }
             startReadyProbes(id, now: now, &out)
         case .failed(let reason):
             if units[id].life.pidFileAttempts < Supervisor.pidFileAttempts {
@@ -549,6 +561,12 @@ extension Supervisor {
                 // relate to the service is not trusted.
                 guard newPid == message.sender else {
                     log(&out, .warning, "\(name): ignored MAINPID=\(newPid) sent by pid \(message.sender.map { "\($0)" } ?? "?")")
+                    continue
+                }
+                // swinit learns of a main process's death only by reaping it: one that is not
+                // its child (a daemon's child of a shell that reaps it) would look alive forever.
+                guard message.senderIsChild, unitByPid[newPid] == nil else {
+                    log(&out, .warning, "\(name): ignored MAINPID=\(newPid): not a child of swinit (daemons must double-fork so swinit adopts them, or use pidfile)")
                     continue
                 }
                 unitByPid.removeValue(forKey: pid)

@@ -98,6 +98,7 @@ public struct Supervisor: Sendable {
             case .backoff(let until): consider(until)
             case .draining(_, _, let signalAt): consider(signalAt)
             case .stopping(_, _, let killAt?): consider(killAt)
+            case .stopping(_, _, nil): if let t = unit.abandonAt { consider(t) }
             case .running(_, let since):
                 if let timeout = unit.config.task?.timeout, !unit.timedOut { consider(since + timeout) }
             default: break
@@ -263,6 +264,9 @@ public struct Supervisor: Sendable {
     }
 
     /// A unit ended without being asked to: restart it, or let it rest, by its policy.
+    /// How long a unit's process may go unreaped after SIGKILL before the unit is given up.
+    static let killGrace = TimeSpan.seconds(5)
+
     /// The pause before retrying a start that failed without running a process.
     static let minimumRetry = TimeSpan.milliseconds(100)
 
@@ -446,6 +450,7 @@ public struct Supervisor: Sendable {
                     case .running(let pid, let since), .starting(let pid, let since), .draining(let pid, let since, _), .stopping(let pid, let since, _):
                         out.append(.kill(.group(pid), signal: Signals.kill))
                         units[id].state = .stopping(pid: pid, since: since, killAt: nil)
+                        units[id].abandonAt = now + Supervisor.killGrace
                     default:
                         break
                     }
@@ -495,6 +500,15 @@ public struct Supervisor: Sendable {
                 log(&out, .warning, "\(units[id].name) did not stop within \(stopTimeout(for: id)): sending SIGKILL")
                 out.append(.kill(.group(pid), signal: Signals.kill))
                 units[id].state = .stopping(pid: pid, since: since, killAt: nil)
+                units[id].abandonAt = now + Supervisor.killGrace
+            case .stopping(let pid, _, nil) where units[id].abandonAt.map { $0 <= now } == true:
+                // Not reaped long after SIGKILL (uninterruptible sleep, or not our child): the
+                // unit is given up as gone, so shutdown and restarts do not wait forever.
+                log(&out, .error, "\(units[id].name): pid \(pid) still not reaped \(Supervisor.killGrace) after SIGKILL; giving up on it")
+                unitByPid.removeValue(forKey: pid)
+                units[id].abandonAt = nil
+                units[id].state = units[id].wanted ? .waiting : .stopped
+                stopDependants(of: id, now: now, &out)
             default:
                 break
             }

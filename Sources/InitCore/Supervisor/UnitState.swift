@@ -54,6 +54,8 @@ public struct Unit: Sendable {
     public let instance: Int?
     public internal(set) var config: ServiceConfig
     public internal(set) var state: UnitState = .waiting
+    /// When a unit SIGKILLed but never reaped is given up (see `Supervisor.killGrace`).
+    var abandonAt: Instant? = nil
     /// Removed or replaced by a reload: it only finishes stopping, and status leaves it out.
     public internal(set) var retired = false
     /// A reload's replacement waits until the unit it replaces is down.

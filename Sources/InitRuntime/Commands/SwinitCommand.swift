@@ -176,7 +176,7 @@ public enum SwinitCommand {
     static func socketActivationDescriptors(_ environment: [(String, String)]) -> Int32 {
         guard let pid = environment.last(where: { $0.0 == "LISTEN_PID" }).flatMap({ Int32($0.1) }), pid == getpid(),
               let count = environment.last(where: { $0.0 == "LISTEN_FDS" }).flatMap({ Int32($0.1) }),
-              count > 0, count < 1024 else { return 0 }
+              count > 0, count <= 250 else { return 0 }   // within CS_MAX_FD_MAP with 0-2
         return count
     }
 
