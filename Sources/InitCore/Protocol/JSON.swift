@@ -69,6 +69,13 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// `s` as a JSON string literal.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        writeString(s, to: &out)
+        return out
+    }
+
     /// A JSON string literal: quotes, backslashes and control characters escaped.
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""

@@ -102,50 +102,25 @@ public struct EventRecord: Sendable, Equatable {
     /// ```
     public func json(unixSeconds: Int64, stderr: [UInt8]) -> String {
         var out = "{"
-        out += "\"service\":" + JSON.string(service)
-        out += ",\"unit\":" + JSON.string(unit)
+        out += "\"service\":" + JSONValue.quoted(service)
+        out += ",\"unit\":" + JSONValue.quoted(unit)
         out += ",\"instance\":" + (instance.map { String($0) } ?? "null")
-        out += ",\"event\":" + JSON.string(event.rawValue)
-        out += ",\"time\":" + JSON.string(CivilTime.formatRFC3339(unixSeconds: unixSeconds))
+        out += ",\"event\":" + JSONValue.quoted(event.rawValue)
+        out += ",\"time\":" + JSONValue.quoted(CivilTime.formatRFC3339(unixSeconds: unixSeconds))
         out += ",\"unix_time\":\(unixSeconds)"
         out += ",\"pid\":" + (pid.map { String($0) } ?? "null")
         switch status {
         case .exited(let code)?:
             out += ",\"exit_code\":\(code),\"signal\":null"
         case .signaled(let signal, _)?:
-            out += ",\"exit_code\":null,\"signal\":" + JSON.string("SIG" + Signals.name(signal))
+            out += ",\"exit_code\":null,\"signal\":" + JSONValue.quoted("SIG" + Signals.name(signal))
         case nil:
             out += ",\"exit_code\":null,\"signal\":null"
         }
         out += ",\"restarts\":\(restarts)"
-        out += ",\"reason\":" + (reason.map(JSON.string) ?? "null")
-        out += ",\"stderr_base64\":" + JSON.string(Base64.encode(stderr))
+        out += ",\"reason\":" + (reason.map(JSONValue.quoted) ?? "null")
+        out += ",\"stderr_base64\":" + JSONValue.quoted(Base64.encode(stderr))
         return out + "}\n"
-    }
-}
-
-/// JSON strings written by hand: no Foundation in the core.
-public enum JSON {
-    /// A quoted JSON string with the required escapes (control characters as \u00XX).
-    public static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 
