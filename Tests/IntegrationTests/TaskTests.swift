@@ -6,17 +6,6 @@ import Testing
 import Glibc
 #endif
 
-private func eventLines(_ dir: TemporaryDirectory) -> [String] {
-    (dir.read("events") ?? "").split(separator: "\n").map(String.init)
-}
-
-private func waitForEvents(_ dir: TemporaryDirectory, timeout: Duration = .seconds(10), _ what: String, until predicate: @escaping ([String]) -> Bool) async throws -> [String] {
-    try await waitUntil(timeout: timeout, "\(what); events: \(eventLines(dir))") { () -> [String]? in
-        let lines = eventLines(dir)
-        return predicate(lines) ? lines : nil
-    }
-}
-
 /// "HH:MM:SS" in UTC, `offset` seconds from now.
 private func clockTime(inSeconds offset: Int) -> String {
     var t = time(nil) + offset
@@ -38,7 +27,7 @@ struct TaskIntegrationTests {
         let swinit = try Swinit.launch(["--config", config])
         defer { swinit.terminate() }
         let started = ContinuousClock.now
-        _ = try await waitForEvents(dir, timeout: .seconds(8), "5 ticks") { $0.count >= 5 }
+        _ = try await dir.waitForLines(timeout: .seconds(8), "5 ticks") { $0.count >= 5 }
         let elapsed = (ContinuousClock.now - started).seconds
         // The 5th run is due 5 s after start (the first one after 1 s).
         #expect(elapsed > 4.0 && elapsed < 6.5, "5 runs took \(elapsed) s")
@@ -58,7 +47,7 @@ struct TaskIntegrationTests {
             """)
         let swinit = try Swinit.launch(["--config", config])
         defer { swinit.terminate() }
-        let lines = try await waitForEvents(dir, timeout: .seconds(12), "two complete runs") { $0.filter { $0 == "end" }.count >= 2 }
+        let lines = try await dir.waitForLines(timeout: .seconds(12), "two complete runs") { $0.filter { $0 == "end" }.count >= 2 }
         // Runs never overlap: starts and ends alternate.
         var running = false
         for line in lines {
@@ -88,7 +77,7 @@ struct TaskIntegrationTests {
                 """)
             let swinit = try Swinit.launch(["--config", config])
             defer { swinit.terminate() }
-            let lines = try await waitForEvents(dir, "A then \(expected)") { $0.contains(expected) }
+            let lines = try await dir.waitForLines("A then \(expected)") { $0.contains(expected) }
             #expect(lines.firstIndex(of: "A")! < lines.firstIndex(of: expected)!)
             #expect(!lines.contains(other), "\(other) must not run when A exits \(result): \(lines)")
             try await swinit.signal(SIGTERM)
@@ -108,7 +97,7 @@ struct TaskIntegrationTests {
             """)
         let swinit = try Swinit.launch(["--config", config], environment: ["TZ": "UTC"])
         defer { swinit.terminate() }
-        let lines = try await waitForEvents(dir, timeout: .seconds(10), "a start and a stop") { $0.contains { $0.hasPrefix("stop") } }
+        let lines = try await dir.waitForLines(timeout: .seconds(10), "a start and a stop") { $0.contains { $0.hasPrefix("stop") } }
         let start = Double(lines.first { $0.hasPrefix("start") }!.dropFirst(6))!
         let stop = Double(lines.first { $0.hasPrefix("stop") }!.dropFirst(5))!
         #expect(abs(stop - start - 2.0) < 1.1, "the window is 2 s wide (second resolution), the service ran \(stop - start) s")

@@ -174,7 +174,12 @@ public struct Configuration: Sendable, Equatable {
     public init() {}
 
     /// The rules for a zone name (nil: the default zone); UTC when unknown.
-    public func zone(_ name: String?) -> TimeZoneRules { zones[name ?? ""] ?? zones[""] ?? .utc }
+    public func zone(_ name: String?) -> TimeZoneRules { Configuration.zone(name, in: zones) }
+
+    /// A zone from a table built by `TimeZones.resolve`: the named one, else the default, else UTC.
+    public static func zone(_ name: String?, in zones: [String: TimeZoneRules]) -> TimeZoneRules {
+        zones[name ?? ""] ?? zones[""] ?? .utc
+    }
 
     /// Every zone name used by tasks and windows.
     public var zoneNames: [String] {

@@ -42,7 +42,7 @@ public struct Supervisor: Sendable {
     /// The main program's stop signal in a shutdown asked for by a signal.
     var shutdownSignal: Int32? = nil
     /// Time zone rules for tasks and windows.
-    var zones: Configuration
+    var zones: [String: TimeZoneRules]
     /// Wall-clock seconds at boot: `every` schedules count from here.
     var startWall: Int64 = 0
 
@@ -60,9 +60,7 @@ public struct Supervisor: Sendable {
     public init(configuration: Configuration, policy: SignalPolicy = SignalPolicy()) {
         self.settings = configuration.settings
         self.policy = policy
-        var zones = Configuration()
-        zones.zones = configuration.zones
-        self.zones = zones
+        self.zones = configuration.zones
         self.units = []
         for service in configuration.services { addUnits(for: service) }
         linkDependencies()

@@ -7,7 +7,7 @@ extension Supervisor {
         guard phase == .running else { return (.failed("swinit is shutting down"), []) }
         generation &+= 1
         settings = configuration.settings
-        zones = { var z = Configuration(); z.zones = configuration.zones; return z }()
+        zones = configuration.zones
         var added: [String] = [], removed: [String] = [], changed: [String] = []
         let current = Dictionary(grouping: units.filter { !$0.retired }, by: { $0.config.name })
         for (name, old) in current.sorted(by: { $0.key < $1.key }) {

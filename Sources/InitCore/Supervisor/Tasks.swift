@@ -19,7 +19,7 @@ extension Supervisor {
             units[id].nextRun = nil
             return
         }
-        let zone = zones.zone(task.timezone)
+        let zone = Configuration.zone(task.timezone, in: zones)
         let start = startWall
         // A deterministic spread per task in 0...jitter: the same name always lands the same.
         var jitter: Int64 = 0
@@ -121,7 +121,7 @@ extension Supervisor {
     /// Opens or closes a service's window, and finds when it next changes.
     mutating func updateWindow(_ id: UnitID, now: Instant, _ out: inout [Action]) {
         guard let window = units[id].config.window else { return }
-        let zone = zones.zone(window.timezone)
+        let zone = Configuration.zone(window.timezone, in: zones)
         let wall = now.wallSeconds
         let open = Supervisor.isOpen(window, atUnix: wall, zone: zone)
         let nextStart = Schedule.at(times: [window.start], days: window.days).next(after: wall, start: wall, in: zone)

@@ -43,17 +43,26 @@ enum ConfigSource {
     }
 
     static func read(_ path: String, procfile: Bool, environment: [String: String]) -> Result<LoadedConfiguration, ConfigProblems> {
+        switch parse(path, procfile: procfile, environment: environment) {
+        case .failure(let error):
+            return .failure(ConfigProblems(messages: ["cannot read config: \(error.description)"]))
+        case .success(let loaded):
+            if !loaded.errors.isEmpty { return .failure(ConfigProblems(messages: loaded.diagnostics.map(\.description))) }
+            return .success(loaded)
+        }
+    }
+
+    /// Reads and decodes a TOML config or a Procfile, with every diagnostic (errors or not).
+    static func parse(_ path: String, procfile: Bool, environment: [String: String]) -> Result<LoadedConfiguration, SystemError> {
         let bytes: [UInt8]
         do {
             bytes = try readFile(path)
         } catch {
-            return .failure(ConfigProblems(messages: ["cannot read config: \(error.description)"]))
+            return .failure(error)
         }
-        let loaded = procfile
+        return .success(procfile
             ? ConfigLoader.loadProcfile(bytes: bytes, file: path, environment: environment)
-            : ConfigLoader.load(bytes: bytes, file: path, environment: environment)
-        if !loaded.errors.isEmpty { return .failure(ConfigProblems(messages: loaded.diagnostics.map(\.description))) }
-        return .success(loaded)
+            : ConfigLoader.load(bytes: bytes, file: path, environment: environment))
     }
 }
 

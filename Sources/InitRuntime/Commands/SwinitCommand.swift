@@ -5,10 +5,12 @@ import InitCore
 /// `swinit`: argv and environment → mode → run the loop → exit code.
 public enum SwinitCommand {
     public static func main(arguments: [String]) -> Int32 {
+        // Read once: in order for the children, as a dictionary for lookups and expansion.
         let environment = currentEnvironment()
+        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
         let options: LaunchOptions
         do {
-            options = try LaunchOptions.parse(arguments: arguments, environment: Dictionary(environment, uniquingKeysWith: { $1 }))
+            options = try LaunchOptions.parse(arguments: arguments, environment: variables)
         } catch {
             writeAll(2, "swinit: \(error.message)\n")
             return 2
@@ -21,27 +23,28 @@ public enum SwinitCommand {
             writeAll(1, "swinit \(Version.string)\n")
             return 0
         case .check:
-            return check(options, environment: environment)
+            return check(options, variables: variables)
         case .exampleConfig:
             writeAll(1, ExampleConfig.text)
             return 0
         case .schedule(let expression, let from, let count, let zoneName):
-            return schedule(expression, from: from, count: count, zoneName: zoneName, environment: environment)
+            return schedule(expression, from: from, count: count, zoneName: zoneName, variables: variables)
         case .run:
-            return run(options, environment: environment)
+            return run(options, environment: environment, variables: variables)
         }
     }
 
-    static func run(_ options: LaunchOptions, environment: [(String, String)]) -> Int32 {
+    static func run(_ options: LaunchOptions, environment: [(String, String)], variables: [String: String]) -> Int32 {
         var options = options
-        // swinit moves to "/" below; reloads must find the same files.
-        if let cwd = currentDirectory() {
+        // The children start in this directory; swinit itself moves to "/" below, so reloads
+        // must find the same files by absolute paths.
+        let workdir = currentDirectory()
+        if let cwd = workdir {
             func absolute(_ path: String?) -> String? { path.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 } }
             options.configPath = absolute(options.configPath)
             options.procfilePath = absolute(options.procfilePath)
         }
         var console = Console(verbosity: options.verbosity)
-        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
         let source: ConfigSource.Loaded
         switch ConfigSource.load(options, environment: variables) {
         case .success(let loaded): source = loaded
@@ -73,7 +76,6 @@ public enum SwinitCommand {
         if let signal = options.parentDeathSignal, cs_set_parent_death_signal(signal) != 0 {
             console.log(.warning, SystemError(call: "prctl(PR_SET_PDEATHSIG)", errno: errno).description)
         }
-        let workdir = currentDirectory()
         if workdir != nil { _ = chdir("/") }
 
         let context = LaunchContext(
@@ -96,21 +98,16 @@ public enum SwinitCommand {
     }
 
     /// `swinit check`: every problem at once, then a line per service; exit 0 or 1.
-    static func check(_ options: LaunchOptions, environment: [(String, String)]) -> Int32 {
+    static func check(_ options: LaunchOptions, variables: [String: String]) -> Int32 {
         let console = Console(verbosity: options.verbosity)
-        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
-        let procfile = options.procfilePath != nil
         let path = options.procfilePath ?? options.configPath ?? LaunchOptions.defaultConfigPath
-        let bytes: [UInt8]
-        do {
-            bytes = try readFile(path)
-        } catch {
+        let loaded: LoadedConfiguration
+        switch ConfigSource.parse(path, procfile: options.procfilePath != nil, environment: variables) {
+        case .success(let parsed): loaded = parsed
+        case .failure(let error):
             console.log(.error, "cannot read config: \(error.description)")
             return 1
         }
-        let loaded = procfile
-            ? ConfigLoader.loadProcfile(bytes: bytes, file: path, environment: variables)
-            : ConfigLoader.load(bytes: bytes, file: path, environment: variables)
         var diagnostics = loaded.diagnostics
         if loaded.errors.isEmpty {
             diagnostics += ConfigCheck.check(loaded, file: path, environment: variables, lookup: SystemFiles(environment: variables))
@@ -126,8 +123,7 @@ public enum SwinitCommand {
     }
 
     /// `swinit schedule EXPR`: the next run times, one RFC 3339 time per line.
-    static func schedule(_ expression: String, from: String?, count: Int, zoneName: String?, environment: [(String, String)]) -> Int32 {
-        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
+    static func schedule(_ expression: String, from: String?, count: Int, zoneName: String?, variables: [String: String]) -> Int32 {
         let zone: TimeZoneRules
         if let zoneName {
             switch TimeZones.load(zoneName, environment: variables) {

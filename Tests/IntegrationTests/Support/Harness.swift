@@ -864,6 +864,20 @@ final class TemporaryDirectory: @unchecked Sendable {
     }
 
     func read(_ name: String) -> String? { ProcFS.readText(file(name)) }
+
+    /// The lines of `name` (empty when it does not exist yet).
+    func lines(_ name: String) -> [String] { (read(name) ?? "").split(separator: "\n").map(String.init) }
+
+    /// Waits until the lines of `name` — an event file services append to — satisfy
+    /// `predicate`; returns them. Fails at the timeout, showing what the file held.
+    @discardableResult
+    func waitForLines(in name: String = "events", timeout: Duration = .seconds(10), _ what: String = "the expected events",
+                      until predicate: @escaping ([String]) -> Bool) async throws -> [String] {
+        try await waitUntil(timeout: timeout, "\(what) in \(name); have: \(lines(name))") { () -> [String]? in
+            let current = self.lines(name)
+            return predicate(current) ? current : nil
+        }
+    }
 }
 
 // MARK: - Signals
