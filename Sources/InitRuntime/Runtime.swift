@@ -188,7 +188,9 @@ public final class Runtime {
     }
 
     /// waitpid(-1) until nothing is left to collect: our units and every adopted orphan.
-    private func reapAll() {
+    /// Reaps every child that has ended; false when no children are left at all.
+    @discardableResult
+    private func reapAll() -> Bool {
         while true {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG | WUNTRACED)
@@ -206,13 +208,15 @@ public final class Runtime {
                 dispatch(.childExited(pid: pid, decoded))
                 continue
             }
-            if pid == 0 { return }
+            if pid == 0 { return true }
             let code = errno
             if code == EINTR { continue }
-            if code == ECHILD { dispatch(.noChildrenLeft) } else {
-                console.log(.error, SystemError(call: "waitpid", errno: code).description)
+            if code == ECHILD {
+                dispatch(.noChildrenLeft)
+                return false
             }
-            return
+            console.log(.error, SystemError(call: "waitpid", errno: code).description)
+            return true
         }
     }
 
@@ -368,9 +372,10 @@ public final class Runtime {
 
     /// Signals every process left: the whole namespace as PID 1, else our descendants only
     /// (never kill(-1) on a host).
+    /// Without children there is nothing to signal: a descendant whose parent ended is
+    /// re-parented to us, so it would be our child. (The event saying so may still be queued.)
     private func sweep(_ signal: Int32) {
-        reapAll()
-        if exitCode != nil { return }
+        if !reapAll() || exitCode != nil { return }
         // SIGCONT after the signal: a stopped process would not act on it until continued.
         let signalsToSend = signal == Signals.kill ? [signal] : [signal, Signals.cont]
         if context.isPID1 {

@@ -106,10 +106,14 @@ struct ControlDirectory {
 
     /// `mkdir -p`: missing parents 0755, the directory itself 0700 (fixed by `prepare`).
     static func makeDirectories(_ path: String) -> Result<Void, SystemError> {
+        // Usually it is there already: one call.
+        if mkdir(path, 0o700) == 0 { return .success(()) }
+        if errno == EEXIST { return .success(()) }
         var prefix = ""
         let parts = path.split(separator: "/")
         for (i, part) in parts.enumerated() {
-            prefix += "/" + part
+            prefix.append("/")
+            prefix.append(contentsOf: part)
             if mkdir(prefix, i == parts.count - 1 ? 0o700 : 0o755) != 0 {
                 let code = errno
                 if code == EEXIST { continue }
