@@ -70,6 +70,28 @@ int cs_signalfd_read(int fd, int *signo, int32_t *sender_pid, int32_t *code) {
     return 1;
 }
 
+int cs_signalfd_read_many(int fd, cs_signal_info *out, int max) {
+    struct signalfd_siginfo info[32];
+    if (max > 32) max = 32;
+    if (max < 1) return 0;
+    ssize_t n;
+    do {
+        n = read(fd, info, sizeof info[0] * (size_t)max);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return errno == EAGAIN ? 0 : -1;
+    if (n % (ssize_t)sizeof info[0] != 0) {
+        errno = EIO;
+        return -1;
+    }
+    int count = (int)(n / (ssize_t)sizeof info[0]);
+    for (int i = 0; i < count; i++) {
+        out[i].signo = (int32_t)info[i].ssi_signo;
+        out[i].sender_pid = (int32_t)info[i].ssi_pid;
+        out[i].code = info[i].ssi_code;
+    }
+    return count;
+}
+
 int cs_signal_limit(void) { return _NSIG; }
 
 int cs_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }

@@ -126,8 +126,9 @@ public final class Runtime {
     /// Milliseconds until the core's next deadline, rounded up; -1 (sleep until an event)
     /// when nothing is due: an idle swinit never wakes.
     private func timeoutMilliseconds() -> Int32 {
-        let deadlines = [supervisor.nextDeadline, control?.nextDeadline].compactMap { $0 }
-        guard let deadline = deadlines.min() else { return -1 }
+        var next = supervisor.nextDeadline
+        if let controlDeadline = control?.nextDeadline { next = min(next ?? controlDeadline, controlDeadline) }
+        guard let deadline = next else { return -1 }
         let remaining = deadline - monotonicNow()
         if remaining <= .zero { return 0 }
         return Int32(clamping: remaining.millisecondsRoundedUp)
@@ -162,27 +163,36 @@ public final class Runtime {
     /// A retired unit that is down keeps nothing open: without this every reload that changes
     /// a service would leak its pipes and notify socket.
     private func releaseRetiredUnits() {
-        for unit in supervisor.units where unit.retired && !unit.state.isAlive && !releasedUnits.contains(unit.id) {
-            output?.release(unit: unit.id)
-            lifecycle.release(unit: unit.id)
-            releasedUnits.insert(unit.id)
+        for id in supervisor.units.indices where supervisor.units[id].retired && !supervisor.units[id].state.isAlive
+            && !releasedUnits.contains(id) {
+            output?.release(unit: id)
+            lifecycle.release(unit: id)
+            releasedUnits.insert(id)
         }
     }
 
+    /// Signals read from the signalfd, up to 16 per read(): a short read means none is left,
+    /// so the usual single signal costs one read, not a second one that says EAGAIN.
+    private var signalBatch = [cs_signal_info](repeating: cs_signal_info(), count: 16)
+
     private func drainSignals() {
         var reap = false
-        var signo: Int32 = 0, sender: Int32 = 0, code: Int32 = 0
         while true {
-            let got = cs_signalfd_read(signals, &signo, &sender, &code)
-            if got == 0 { break }
+            let got = signalBatch.withUnsafeMutableBufferPointer {
+                cs_signalfd_read_many(signals, $0.baseAddress, Int32($0.count))
+            }
             if got < 0 {
                 console.log(.error, SystemError(call: "read signalfd", errno: errno).description)
                 break
             }
-            if signo == Signals.chld { reap = true; continue }
-            // Our own writes to a closed pipe raise SIGPIPE for us; that is not for the children.
-            if sender == ownPid && signo == Signals.pipe { continue }
-            dispatch(.signal(signo))
+            for i in 0..<Int(got) {
+                let info = signalBatch[i]
+                if info.signo == Signals.chld { reap = true; continue }
+                // Our own writes to a closed pipe raise SIGPIPE for us; that is not for the children.
+                if info.sender_pid == ownPid && info.signo == Signals.pipe { continue }
+                dispatch(.signal(info.signo))
+            }
+            if got < Int32(signalBatch.count) { break }
         }
         if reap { reapAll() }
     }

@@ -43,6 +43,11 @@ int cs_signalfd(const sigset_t *set);
 /// Reads one signalfd_siginfo. Returns 1 with the fields filled, 0 when none is pending
 /// (EAGAIN), -1 and errno on error.
 int cs_signalfd_read(int fd, int *signo, int32_t *sender_pid, int32_t *code);
+/// One signal as read from a signalfd.
+typedef struct { int32_t signo; int32_t sender_pid; int32_t code; } cs_signal_info;
+/// Reads up to `max` (at most 32) pending signals with one read(): the count, 0 when none is
+/// pending, -1 with errno on an error. Fewer than `max` means the queue is empty now.
+int cs_signalfd_read_many(int fd, cs_signal_info *out, int max);
 /// The highest signal number plus one (_NSIG).
 int cs_signal_limit(void);
 

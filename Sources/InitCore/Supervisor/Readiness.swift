@@ -71,10 +71,19 @@ struct UnitLife: Sendable, Equatable {
     var daemonAdopted = false
 
     /// The earliest lifecycle deadline.
+    /// Without building arrays: the runtime asks on every turn of its loop, for every unit.
     var deadline: Instant? {
-        var candidates = [readyBy, nextReadyProbe, nextHealthProbe, watchdogBy, nextPidFileRead].compactMap { $0 }
-        candidates += helpers.map(\.deadline)
-        return candidates.min()
+        var earliest: Instant? = nil
+        func consider(_ t: Instant?) {
+            if let t, earliest.map({ t < $0 }) ?? true { earliest = t }
+        }
+        consider(readyBy)
+        consider(nextReadyProbe)
+        consider(nextHealthProbe)
+        consider(watchdogBy)
+        consider(nextPidFileRead)
+        for helper in helpers { consider(helper.deadline) }
+        return earliest
     }
 
     mutating func nextSerial() -> Int {

@@ -88,22 +88,29 @@ public struct Supervisor: Sendable {
     }
 
     /// The earliest time something is due, or nil when only an event can change anything.
-    public var nextDeadline: Instant? {
+    /// Kept up to date by `handle`, `perform` and `reload` (every change goes through them): a
+    /// stored value, so the runtime reads it on every turn of its loop without copying the
+    /// supervisor to call a getter.
+    public internal(set) var nextDeadline: Instant? = nil
+
+    func earliestDeadline() -> Instant? {
         var earliest: Instant? = nil
         func consider(_ t: Instant) { if earliest == nil || t < earliest! { earliest = t } }
-        for unit in units {
-            switch unit.state {
+        // By index: `for unit in units` would copy (retain and release) every unit on every
+        // turn of the event loop.
+        for id in units.indices {
+            switch units[id].state {
             case .backoff(let until): consider(until)
             case .draining(_, _, let signalAt): consider(signalAt)
             case .stopping(_, _, let killAt?): consider(killAt)
-            case .stopping(_, _, nil): if let t = unit.abandonAt { consider(t) }
+            case .stopping(_, _, nil): if let t = units[id].abandonAt { consider(t) }
             case .running(_, let since):
-                if let timeout = unit.config.task?.timeout, !unit.timedOut { consider(since + timeout) }
+                if let timeout = units[id].config.task?.timeout, !units[id].timedOut { consider(since + timeout) }
             default: break
             }
-            if let next = unit.nextRun { consider(next) }
-            if let change = unit.nextWindowChange { consider(change) }
-            if let t = unit.life.deadline { consider(t) }
+            if let next = units[id].nextRun { consider(next) }
+            if let change = units[id].nextWindowChange { consider(change) }
+            if let t = units[id].life.deadline { consider(t) }
         }
         if case .sweeping(_, let deadline) = phase { consider(deadline) }
         return earliest
@@ -115,6 +122,7 @@ public struct Supervisor: Sendable {
     /// Handles one event and returns what to do, in order.
     public mutating func handle(_ event: Event, at now: Instant) -> [Action] {
         generation &+= 1
+        defer { nextDeadline = earliestDeadline() }
         var out: [Action] = []
         switch event {
         case .boot:

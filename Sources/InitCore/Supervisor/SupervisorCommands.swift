@@ -35,6 +35,7 @@ extension Supervisor {
     /// Carries out a control command; its actions go to the runtime like `handle`'s.
     public mutating func perform(_ command: ControlCommand, at now: Instant) -> (CommandOutcome, [Action]) {
         generation &+= 1
+        defer { nextDeadline = earliestDeadline() }
         var out: [Action] = []
         let outcome: CommandOutcome
         switch command {

@@ -6,6 +6,7 @@ extension Supervisor {
         var out: [Action] = []
         guard phase == .running else { return (.failed("swinit is shutting down"), []) }
         generation &+= 1
+        defer { nextDeadline = earliestDeadline() }
         settings = configuration.settings
         zones = configuration.zones
         var added: [String] = [], removed: [String] = [], changed: [String] = []
