@@ -180,6 +180,56 @@ struct LogFormatterTests {
     }
 }
 
+@Suite("Rendering whole lines as a block")
+struct LineBlockTests {
+    static func render(_ input: String, head: String, max: Int = 16, room: Int = 1024) -> (consumed: Int, text: String, lines: Int) {
+        var out = [UInt8](repeating: 0, count: room)
+        let r = bytes(input).withUnsafeBytes { i in
+            bytes(head).withUnsafeBytes { h in out.withUnsafeMutableBytes { LineBlock.render(i, head: h, maxLine: max, into: $0) } }
+        }
+        return (r.consumed, String(decoding: out[0..<r.written], as: UTF8.self), r.lines)
+    }
+
+    @Test("whole lines get the head; an unterminated tail is left for the framer")
+    func linesAndTail() {
+        let r = Self.render("a\nbb\n\nccc", head: "w | ")
+        #expect(r.text == "w | a\nw | bb\nw | \n")
+        #expect(r.consumed == 6 && r.lines == 3)
+    }
+
+    @Test("it stops before a line longer than the maximum, and takes one of exactly the maximum")
+    func longLines() {
+        #expect(Self.render("ok\n0123456789abcdefX\nlater\n", head: "> ").consumed == 3)
+        let exact = Self.render("0123456789abcdef\n", head: "> ")
+        #expect(exact.lines == 1 && exact.text == "> 0123456789abcdef\n")
+    }
+
+    @Test("it stops before a line that would not fit in the output")
+    func outputFull() {
+        let r = Self.render("abc\ndef\n", head: "x ", room: 8)
+        #expect(r.text == "x abc\n" && r.consumed == 4 && r.lines == 1)
+    }
+
+    @Test("the same bytes as the framer and formatter line by line, in prefix style with time")
+    func sameAsLineByLine() {
+        let f = LogFormatter(style: .prefix(colour: 33), unitName: "web.1", service: "web", instance: 1, stream: .stdout, nameWidth: 7, timestamps: true)
+        let time = bytes("2026-01-02T03:04:05.678Z")
+        let input = bytes((0..<200).map { "line \($0) " + String(repeating: "é", count: $0 % 7) + "\n" }.joined())
+        var expected: [UInt8] = []
+        var framer = LineFramer()
+        _ = input.withUnsafeBytes { framer.feed($0) { f.append($0, time: time, to: &expected); return true } }
+        let head = f.lineHead(time: time)!
+        var out = [UInt8](repeating: 0, count: 64 * 1024)
+        let r = input.withUnsafeBytes { i in
+            head.withUnsafeBytes { h in out.withUnsafeMutableBytes { LineBlock.render(i, head: h, maxLine: LineFramer.defaultMaxLineLength, into: $0) } }
+        }
+        #expect(r.consumed == input.count && r.lines == 200)
+        #expect(Array(out[0..<r.written]) == expected)
+        let json = LogFormatter(style: .json, unitName: "web", service: "web", instance: nil, stream: .stdout, nameWidth: 0, timestamps: false)
+        #expect(json.lineHead(time: time) == nil, "JSON lines need escaping: no block path")
+    }
+}
+
 @Suite("Recent lines ring")
 struct LogRingTests {
     @Test("the last N lines come back oldest first")

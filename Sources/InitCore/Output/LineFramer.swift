@@ -48,6 +48,9 @@ public struct LineFramer {
     /// Bytes of an unfinished line being held.
     public var heldBytes: Int { pending.count }
 
+    /// No partial line is held and the last one ended: the next byte starts a new line.
+    public var atLineStart: Bool { pending.isEmpty && !continuing }
+
     /// Frames `input`, calling `emit` for each fragment in order. `emit` returns false to stop
     /// after that fragment (the consumer is full); the return value is how many bytes of
     /// `input` were consumed, and the caller feeds the rest later.

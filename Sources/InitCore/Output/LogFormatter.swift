@@ -77,6 +77,16 @@ public struct LogFormatter: Sendable {
     /// Whether lines need the time: `append` then wants it rendered.
     public var needsTime: Bool { style == .json || timestamps }
 
+    /// What goes before every whole line in prefix and plain styles (the time when shown,
+    /// then the name), for `LineBlock.render`; nil in JSON, whose lines need escaping.
+    public func lineHead(time: [UInt8]) -> [UInt8]? {
+        switch style {
+        case .prefix: return timestamps ? time + [0x20] + lead : lead
+        case .plain: return timestamps ? time + [0x20] : []
+        case .json: return nil
+        }
+    }
+
     /// Appends one fragment and its line end. `time` is the RFC 3339 time (`needsTime`).
     public func append(_ fragment: LineFragment, time: [UInt8], to out: inout [UInt8]) {
         switch style {

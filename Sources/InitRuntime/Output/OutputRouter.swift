@@ -93,10 +93,10 @@ final class ServiceStream {
 ///
 /// Memory is bounded. Per unit stream: 16 KiB of partial line (`LineFramer`) plus at most one
 /// 64 KiB read held back while its sink is full; per unit: a 64 KiB `LogRing` (allocated on
-/// first output). Shared: a 64 KiB read buffer; per console writer 256 KiB high-water plus
+/// first output). Shared: a 64 KiB read buffer and a 128 KiB one for rendered lines; per console writer 256 KiB high-water plus
 /// one rendered fragment (≤ ~100 KiB for a 16 KiB line of control bytes in JSON), and up to
 /// 1 MiB of swinit's own messages; per log file a 64 KiB batch plus one line. So n units
-/// cost at most n × 224 KiB plus about 1.8 MiB, whatever the services write.
+/// cost at most n × 224 KiB plus about 1.9 MiB, whatever the services write.
 ///
 /// ```swift
 /// let router = OutputRouter(loop: loop, settings: settings, units: supervisor.units)
@@ -133,6 +133,8 @@ public final class OutputRouter {
     private let colourStderr: Bool
     private var files: [String: RotatingFile] = [:]
     private var scratch = [UInt8](repeating: 0, count: OutputRouter.readSize)
+    /// Lines rendered by `LineBlock` before they go to a writer in one append.
+    private var rendered = [UInt8](repeating: 0, count: 2 * OutputRouter.readSize)
     private let nameWidth: Int
     private let ownFormatter: LogFormatter
     /// The rendered time and the millisecond it is for: rendered once per millisecond at most.
@@ -376,9 +378,8 @@ public final class OutputRouter {
             var out = writer.take()
             var full = writer.head + ConsoleWriter.highWater
             let loop = self.loop
-            used = s.framer.feed(bytes) { fragment in
-                run.record(fragment, into: &ring)
-                formatter.append(fragment, time: time, to: &out)
+            /// After an append: false when the writer is full and stays full after a write.
+            func hasRoom() -> Bool {
                 if out.count < full { return true }
                 writer.give(&out)
                 let room = writer.hasRoom(loop)
@@ -386,6 +387,42 @@ public final class OutputRouter {
                 full = writer.head + ConsoleWriter.highWater
                 return room
             }
+            let head = formatter.lineHead(time: time)
+            let base = bytes.baseAddress!
+            var offset = 0
+            var room = true
+            while offset < bytes.count && room {
+                let rest = UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset)
+                // Whole lines in one go (prefix style, at a line start).
+                if let head, s.framer.atLineStart {
+                    let r = head.withUnsafeBytes { h in
+                        rendered.withUnsafeMutableBytes { LineBlock.render(rest, head: h, maxLine: s.framer.maxLineLength, into: $0) }
+                    }
+                    if r.lines > 0 {
+                        run.flush(into: &ring)
+                        ring.append(block: UnsafeRawBufferPointer(start: rest.baseAddress, count: r.consumed), lines: r.lines)
+                        rendered.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<r.written])) }
+                        offset += r.consumed
+                        room = hasRoom()
+                        continue
+                    }
+                }
+                // The framer renders JSON (all of it), and otherwise goes as far as the next
+                // line start: it finishes a held partial line, cuts a line longer than its
+                // maximum, holds an unterminated tail. Then the block path takes over again.
+                var piece = rest
+                if head != nil, let newline = memchr(rest.baseAddress!, 0x0A, rest.count) {
+                    piece = UnsafeRawBufferPointer(start: rest.baseAddress, count: rest.baseAddress!.distance(to: newline) + 1)
+                }
+                let taken = s.framer.feed(piece) { fragment in
+                    run.record(fragment, into: &ring)
+                    formatter.append(fragment, time: time, to: &out)
+                    return hasRoom()
+                }
+                offset += taken
+                if taken < piece.count { room = false }
+            }
+            used = offset
             writer.give(&out)
         case .file(let file):
             used = s.framer.feed(bytes) { fragment in
