@@ -106,8 +106,6 @@ final class ServiceStream {
 public final class OutputRouter {
     /// Bytes read from a pipe at a time.
     static let readSize = 64 * 1024
-    /// Reads per readiness report, so one busy service cannot starve the rest of the loop.
-    static let readsPerWakeup = 4
 
     /// What the router needs of a unit: fixed at start.
     struct UnitInfo {
@@ -323,7 +321,7 @@ public final class OutputRouter {
         case .output:
             let index = Int(readiness.token.id)
             guard index < streams.count, let s = streams[index] else { return }
-            drain(s, reads: Self.readsPerWakeup)
+            drain(s, reads: 1)
         case .console:
             flushConsole(readiness.token.id == stdoutWriter.id ? stdoutWriter : stderrWriter)
         default:
@@ -341,9 +339,11 @@ public final class OutputRouter {
             if n > 0 {
                 scratch.withUnsafeBytes { consume(s, UnsafeRawBufferPointer(rebasing: $0[0..<n]), time: time) }
                 if s.paused { break }
-                // A short read most likely emptied the pipe: skip the read that says EAGAIN
-                // (epoll reports again if more came), unless a final partial line waits for it.
-                if n < Self.readSize && !s.processEnded { break }
+                // One read per report: a pipe holds 64 KiB, as much as one read takes, so a
+                // second read would mostly say EAGAIN; epoll (level-triggered) reports again
+                // if more is there. After the process ended: read to the end, for its final
+                // partial line.
+                if !s.processEnded { break }
                 continue
             }
             let code = errno
