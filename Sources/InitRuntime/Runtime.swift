@@ -7,7 +7,8 @@ public struct LaunchContext {
     /// The directory swinit was started in: the children's default working directory
     /// (swinit itself moves to "/" so it never pins a mount).
     public var workdir: String?
-    public var environment: [(String, String)]
+    /// `NAME=VALUE` entries, in order.
+    public var environment: [String]
     /// stdin, when it is a terminal whose foreground is ours (`docker run -it`).
     public var terminal: Int32?
     public var newSession: Bool
@@ -15,7 +16,7 @@ public struct LaunchContext {
     public var listenDescriptors: Int32
     public var isPID1: Bool
 
-    public init(workdir: String?, environment: [(String, String)], terminal: Int32?, newSession: Bool,
+    public init(workdir: String?, environment: [String], terminal: Int32?, newSession: Bool,
                 listenDescriptors: Int32, isPID1: Bool) {
         self.workdir = workdir
         self.environment = environment
@@ -304,8 +305,10 @@ public final class Runtime {
         let config = unit.config
         var environment = context.environment
         func set(_ name: String, _ value: String) {
-            environment.removeAll { $0.0 == name }
-            environment.append((name, value))
+            let entry = name + "=" + value
+            let prefix = entry.utf8.prefix(name.utf8.count + 1)
+            environment.removeAll { $0.utf8.starts(with: prefix) }
+            environment.append(entry)
         }
         var identity: Accounts.Identity? = nil
         if (config.user != nil || config.group != nil) && geteuid() == 0 {
@@ -332,7 +335,7 @@ public final class Runtime {
         for (name, value) in config.environment { set(name, value) }
         if let instance = unit.instance { set("SWINIT_INSTANCE", String(instance)) }
         if !config.isMain { set("SWINIT_SERVICE", unit.name) }
-        var request = SpawnRequest(argv: config.command, environment: environment.map { $0.0 + "=" + $0.1 })
+        var request = SpawnRequest(argv: config.command, environment: environment)
         if let identity { request.identity = (identity.uid, identity.gid, identity.groups) }
         request.rlimits = config.rlimits.compactMap { limit in
             ResourceLimit.resources[limit.name].map { (resource: $0, soft: limit.soft, hard: limit.hard) }

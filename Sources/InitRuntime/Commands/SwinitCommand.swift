@@ -7,7 +7,7 @@ public enum SwinitCommand {
     public static func main(arguments: [String]) -> Int32 {
         // Read once: in order for the children, as a dictionary for lookups and expansion.
         let environment = currentEnvironment()
-        let variables = Dictionary(environment, uniquingKeysWith: { $1 })
+        let variables = environmentVariables(environment)
         let options: LaunchOptions
         do {
             options = try LaunchOptions.parse(arguments: arguments, environment: variables)
@@ -34,7 +34,7 @@ public enum SwinitCommand {
         }
     }
 
-    static func run(_ options: LaunchOptions, environment: [(String, String)], variables: [String: String]) -> Int32 {
+    static func run(_ options: LaunchOptions, environment: [String], variables: [String: String]) -> Int32 {
         var options = options
         // The children start in this directory; swinit itself moves to "/" below, so reloads
         // must find the same files by absolute paths.
@@ -62,7 +62,7 @@ public enum SwinitCommand {
         let accounts = configuration.services.contains { $0.user != nil || $0.group != nil } ? SystemFiles().accounts : Accounts(passwd: "", group: "")
 
         let isPID1 = getpid() == 1
-        let listenDescriptors = socketActivationDescriptors(environment)
+        let listenDescriptors = socketActivationDescriptors(variables)
         // Descriptors we inherited are not ours to keep open (they would leak into every
         // service); socket-activation ones are kept for the main program.
         cs_close_from(3 + listenDescriptors)
@@ -169,9 +169,9 @@ public enum SwinitCommand {
     }
 
     /// LISTEN_FDS when LISTEN_PID names us (systemd socket activation), else 0.
-    static func socketActivationDescriptors(_ environment: [(String, String)]) -> Int32 {
-        guard let pid = environment.last(where: { $0.0 == "LISTEN_PID" }).flatMap({ Int32($0.1) }), pid == getpid(),
-              let count = environment.last(where: { $0.0 == "LISTEN_FDS" }).flatMap({ Int32($0.1) }),
+    static func socketActivationDescriptors(_ variables: [String: String]) -> Int32 {
+        guard let pid = variables["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid(),
+              let count = variables["LISTEN_FDS"].flatMap({ Int32($0) }),
               count > 0, count <= 250 else { return 0 }   // within CS_MAX_FD_MAP with 0-2
         return count
     }
