@@ -27,29 +27,29 @@ public func pathExists(_ path: String) -> Bool {
     return stat(path, &st) == 0
 }
 
-/// The process environment in order, as its `NAME=VALUE` entries: passed on to the children
-/// as they are. Built from bytes: splitting a String by Character runs grapheme breaking.
-public func currentEnvironment() -> [String] {
-    var result: [String] = []
+/// The process environment: its `NAME=VALUE` entries in order (passed on to the children as
+/// they are), and NAME → VALUE for lookups, the last entry winning as in a shell's export.
+/// Built from the bytes in one pass: splitting Strings costs several times as much at every
+/// start.
+public func currentEnvironment() -> (entries: [String], variables: [String: String]) {
+    var count = 0
+    while environ[count] != nil { count += 1 }
+    var entries: [String] = []
+    entries.reserveCapacity(count)
+    var variables: [String: String] = [:]
+    variables.reserveCapacity(count)
     var cursor = environ
     while let entry = cursor.pointee {
         let length = strlen(entry)
-        entry.withMemoryRebound(to: UInt8.self, capacity: length) {
-            result.append(String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self))
+        entry.withMemoryRebound(to: UInt8.self, capacity: length) { base in
+            let text = UnsafeBufferPointer(start: base, count: length)
+            entries.append(String(decoding: text, as: UTF8.self))
+            if let eq = text.firstIndex(of: UInt8(ascii: "=")) {
+                variables[String(decoding: UnsafeBufferPointer(rebasing: text[..<eq]), as: UTF8.self)] =
+                    String(decoding: UnsafeBufferPointer(rebasing: text[(eq + 1)...]), as: UTF8.self)
+            }
         }
         cursor += 1
     }
-    return result
-}
-
-/// NAME → VALUE of `NAME=VALUE` entries, the last one winning (as getenv sees the first, a
-/// shell's export the last: duplicates are rare and then the later is the intended one).
-public func environmentVariables(_ entries: [String]) -> [String: String] {
-    var variables: [String: String] = [:]
-    variables.reserveCapacity(entries.count)
-    for entry in entries {
-        guard let eq = entry.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
-        variables[String(entry[..<eq])] = String(entry[entry.utf8.index(after: eq)...])
-    }
-    return variables
+    return (entries, variables)
 }

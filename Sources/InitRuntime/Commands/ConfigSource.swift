@@ -25,7 +25,7 @@ enum ConfigSource {
         }
         if !options.program.isEmpty {
             var name = options.program[0].split(separator: "/").last.map(String.init) ?? "main"
-            if result.configuration.service(named: name) != nil || !ConfigLoader.isServiceName(name) { name = "main" }
+            if result.configuration.services.contains(where: { $0.name == name }) || !ConfigLoader.isServiceName(name) { name = "main" }
             var main = ServiceConfig(name: name, command: options.program)
             main.isMain = true
             main.restart = .never

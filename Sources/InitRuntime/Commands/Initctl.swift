@@ -28,7 +28,7 @@ public enum Initctl {
         sigprocmask(SIG_SETMASK, &none, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let environment = environmentVariables(currentEnvironment())
+        let environment = currentEnvironment().variables
         let parsed: InitctlArguments
         do {
             parsed = try InitctlArguments.parse(arguments)

@@ -6,8 +6,7 @@ import InitCore
 public enum SwinitCommand {
     public static func main(arguments: [String]) -> Int32 {
         // Read once: in order for the children, as a dictionary for lookups and expansion.
-        let environment = currentEnvironment()
-        let variables = environmentVariables(environment)
+        let (environment, variables) = currentEnvironment()
         let options: LaunchOptions
         do {
             options = try LaunchOptions.parse(arguments: arguments, environment: variables)
