@@ -495,4 +495,24 @@ struct OutputRuntimeTests {
             #expect((object?["time"] as? String)?.hasSuffix("Z") == true)
         }
     }
+
+    @Test("on a terminal, service lines are coloured unless NO_COLOR is set", arguments: [false, true])
+    func colourOnTerminal(noColour: Bool) async throws {
+        let directory = try TemporaryDirectory("swinit-colour")
+        let config = try directory.write("swinit.toml", """
+            [services.painter]
+            command = ["/bin/sh", "-c", "echo painted-line; exit 3"]
+            restart = "never"
+            critical = true
+            """)
+        // env -u: the runner's own NO_COLOR must not decide the case without it.
+        let swinit = ["env", "-u", "NO_COLOR", "TERM=xterm"] + (noColour ? ["NO_COLOR=1"] : [])
+            + [Paths.swinit, "--config", config]
+        let driver = try TestProcess(Fixtures.python("pty_driver.py", "--") + swinit,
+                                     environment: ["SWINIT_CONTROL_DIR": directory.file("ctl")], stdin: .pipe)
+        defer { driver.terminate() }
+        let line = try await driver.waitForLine(containing: "painted-line")
+        #expect(line.text.contains("\u{1B}[") == !noColour, "\(line.text)")
+        try await driver.waitForLine("exit 3")
+    }
 }

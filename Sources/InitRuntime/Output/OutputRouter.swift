@@ -173,8 +173,11 @@ public final class OutputRouter {
             stderrWriter = ConsoleWriter(target: 2, id: 2, inheritedByChildren: stderrShared)
         }
         stdoutWriter = stdout
-        colourStdout = isatty(1) != 0
-        colourStderr = isatty(2) != 0
+        // Colour on a terminal, unless NO_COLOR is set (no-color.org) or TERM is "dumb", as
+        // initctl decides.
+        let colour = getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) != "dumb" } ?? true
+        colourStdout = colour && isatty(1) != 0
+        colourStderr = colour && isatty(2) != 0
         ownFormatter = LogFormatter(style: settings.stderr == .json ? .json : .prefix(colour: nil), unitName: "swinit",
                                     service: "swinit", instance: nil, stream: .stderr, nameWidth: nameWidth,
                                     timestamps: settings.logTimestamps)
