@@ -464,6 +464,7 @@ struct LifecycleFormatTests {
             [services.beat]
             command = "beat"
             ready = { fd = 3 }
+            start-timeout = "45s"
             health = { file-age = { path = "/run/beat", max-age = "30s" } }
             pidfile = "/run/beat.pid"
             """.utf8), file: "t.toml", environment: [:])
@@ -483,6 +484,7 @@ struct LifecycleFormatTests {
         #expect(loaded.configuration.settings.events[.fatal]?.command == ["page-me"])
         let beat = loaded.configuration.service(named: "beat")!.lifecycle
         #expect(beat.ready?.check == .descriptor(3))
+        #expect(beat.ready?.timeout == .seconds(45), "start-timeout is ready-timeout")
         #expect(beat.health?.check == .fileAge(path: "/run/beat", maxAge: .seconds(30)))
         #expect(beat.pidFile == "/run/beat.pid")
     }
@@ -499,6 +501,8 @@ struct LifecycleFormatTests {
         ("health = { exec = \"true\", on-unhealthy = \"panic\" }", "is not one of"),
         ("health = { file-age = { path = \"/x\" } }", "missing key 'max-age'"),
         ("ready-timeout = \"5s\"", "has no effect without 'ready'"),
+        ("start-timeout = \"5s\"", "has no effect without 'ready'"),
+        ("ready = { fd = 3 }\nready-timeout = \"5s\"\nstart-timeout = \"5s\"", "another name for 'ready-timeout'"),
         ("pre-start = 3", "expected a command"),
         ("events = { on-exitt = \"x\" }", "did you mean 'on-exit'"),
         ("type = \"oneshot\"\nready = { notify = true }", "not type = \"oneshot\""),

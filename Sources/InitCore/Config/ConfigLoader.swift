@@ -247,7 +247,6 @@ struct Decoder {
             }
         }
         if let d = duration(t, "start-time", path: path) { s.startTime = d }
-        if let d = duration(t, "start-timeout", path: path) { s.startTimeout = d }
         if let node = t["stop-signal"] { s.stopSignal = signal(node, path: path + ".stop-signal") ?? s.stopSignal }
         if let d = duration(t, "stop-delay", path: path) { s.stopDelay = d }
         if let d = duration(t, "stop-timeout", path: path) { s.stopTimeout = d }

@@ -41,6 +41,7 @@ ready = { tcp = "127.0.0.1:${DB_PORT:-6379}" }   # "starting" until this passes;
                             # Or { notify = true } (sd_notify READY=1), { fd = 3 } (s6: a newline on fd 3),
                             # { http = "http://127.0.0.1:8080/ready" } (2xx/3xx), { file = PATH }, { exec = [...] }
 ready-timeout = "60s"       # not ready by then: a failed start, the restart policy applies
+# start-timeout = "60s"     # another name for ready-timeout (give one of them)
 ready-interval = "1s"       # between checks (tcp, http, file, exec); one check may take this long (≥ 1s)
 # watchdog = "30s"          # with sd_notify: no WATCHDOG=1 for this long restarts the service
 # pidfile = "/run/redis.pid"   # a daemonising program: after it exits 0, supervise the pid in this file
@@ -61,7 +62,6 @@ backoff-max = "60s"         # … up to this
 backoff-reset = "30s"       # back to `backoff` once the service stayed up this long
 start-time = "1s"           # exiting sooner than this counts as a failed start …
 start-retries = 5           # … and this many in a row make the service fatal ("unlimited" for no limit)
-# start-timeout = "60s"     # optional: a start that takes longer counts as failed (none by default)
 stop-delay = "0s"           # wait before the stop signal (let a load balancer drain)
 critical = false            # when it ends for good, the container exits with its code
 on-fatal = "ignore"         # ignore | shutdown, when its start retries are used up

@@ -26,11 +26,16 @@ extension Decoder {
         var life = LifecycleConfig()
         if let node = t["ready"], let check = probeCheck(node, allowed: ConfigLoader.readyCheckKeys, extra: [], path: path + ".ready") {
             var ready = ReadinessConfig(check: check.check)
-            if let d = positiveDuration(t, "ready-timeout", path: path) { ready.timeout = d }
+            // start-timeout is another name for it: the time a start has to get ready.
+            if t["ready-timeout"] != nil, let other = t["start-timeout"] {
+                error(other.position, path + ".start-timeout", "is another name for 'ready-timeout': give one of them")
+            } else if let d = positiveDuration(t, "ready-timeout", path: path) ?? positiveDuration(t, "start-timeout", path: path) {
+                ready.timeout = d
+            }
             if let d = positiveDuration(t, "ready-interval", path: path) { ready.interval = d }
             life.ready = ready
         } else {
-            for key in ["ready-timeout", "ready-interval"] where t[key] != nil {
+            for key in ["ready-timeout", "start-timeout", "ready-interval"] where t[key] != nil {
                 error(t[key]!.position, path + "." + key, "has no effect without 'ready'")
             }
         }

@@ -64,7 +64,6 @@ public struct ServiceConfig: Sendable, Equatable {
     /// Quick deaths in a row (before `startTime`) tolerated before going fatal; nil: no limit.
     public var startRetries: Int? = 5
     public var startTime: TimeSpan = .seconds(1)
-    public var startTimeout: TimeSpan? = nil
     public var stopSignal: Int32 = Signals.term
     public var stopDelay: TimeSpan = .zero
     /// nil: the global stop timeout.
@@ -96,7 +95,7 @@ public struct ServiceConfig: Sendable, Equatable {
             && a.rlimits == b.rlimits && a.cpuAffinity == b.cpuAffinity && a.noNewPrivileges == b.noNewPrivileges
             && a.instances == b.instances && a.restart == b.restart && a.successExitCodes == b.successExitCodes
             && a.backoff == b.backoff && a.startRetries == b.startRetries && a.startTime == b.startTime
-            && a.startTimeout == b.startTimeout && a.stopSignal == b.stopSignal && a.stopDelay == b.stopDelay
+            && a.stopSignal == b.stopSignal && a.stopDelay == b.stopDelay
             && a.stopTimeout == b.stopTimeout && a.after == b.after && a.requires == b.requires
             && a.critical == b.critical && a.onFatal == b.onFatal && a.stdout == b.stdout && a.stderr == b.stderr
             && a.isMain == b.isMain && a.task == b.task && a.window == b.window
