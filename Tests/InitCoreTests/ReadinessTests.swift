@@ -354,6 +354,22 @@ struct HookTests {
         #expect(after.first == .kill(.group(pid), signal: Signals.term))
     }
 
+    @Test("a second SIGTERM during shutdown kills a hanging pre-stop hook too, and the stop goes on")
+    func secondSignalKillsHooks() {
+        var world = FakeWorld([service("web") { $0.lifecycle.hooks[.preStop] = HookCommand(command: ["drain"], timeout: .seconds(600)) }])
+        world.send(.boot)
+        let pid = world.pid("web")!
+        let stop = world.send(.signal(Signals.term))
+        let serial = stop.compactMap { if case .lifecycle(_, .runHook(let s, .preStop, _, _)) = $0 { return s } else { return nil } }.first!
+        world.report("web", .helperStarted(serial: serial, .success(400)))
+        let again = world.send(.signal(Signals.term))
+        #expect(again.contains(.kill(.group(pid), signal: Signals.kill)))
+        #expect(again.contains(.kill(.group(400), signal: Signals.kill)), "\(again)")
+        _ = world.send(.childExited(pid: 400, .signaled(Signals.kill, coreDumped: false)))
+        _ = world.send(.childExited(pid: pid, .signaled(Signals.kill, coreDumped: false)))
+        #expect(world.send(.noChildrenLeft).contains(.exit(code: 0)))
+    }
+
     @Test("every exit runs on-exit with its record; a restart adds on-restart, giving up on-fatal; post-stop follows exits")
     func eventHooks() {
         var settings = GlobalSettings()

@@ -460,6 +460,14 @@ public struct Supervisor: Sendable {
                     default:
                         break
                     }
+                    // Its hooks and exec probes too: a pre-stop hook that hangs must not hold
+                    // the shutdown until its own timeout.
+                    for index in units[id].life.helpers.indices {
+                        guard let pid = units[id].life.helpers[index].pid, !units[id].life.helpers[index].killed else { continue }
+                        out.append(.kill(.group(pid), signal: Signals.kill))
+                        units[id].life.helpers[index].killed = true
+                        units[id].life.helpers[index].deadline = now + Supervisor.helperKillGrace
+                    }
                 }
                 if case .sweeping = phase {
                     phase = .sweeping(signal: Signals.kill, deadline: now + .seconds(1))
