@@ -246,6 +246,11 @@ struct ConfigCheckTests {
         ("[services.a]\ncommand = [\"nope\"]", "swinit.toml:2:1: services.a.command: 'nope' was not found on PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)"),
         ("[services.a]\ncommand = [\"/bin/nope\"]", "swinit.toml:2:1: services.a.command: '/bin/nope' is not an executable file"),
         ("[services.a]\ncommand = [\"app\"]\nenv-file = \"/secret\"", "swinit.toml:3:1: services.a.env-file: '/secret' cannot be read"),
+        ("[services.a]\ncommand = [\"app\"]\npre-start = { command = [\"migrat\"] }", "swinit.toml:3:1: services.a.pre-start: 'migrat' was not found on PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)"),
+        ("[services.a]\ncommand = [\"app\"]\nevents = { on-exit = [\"/bin/nope\"] }", "swinit.toml:3:12: services.a.events.on-exit: '/bin/nope' is not an executable file"),
+        ("[services.a]\ncommand = [\"app\"]\nready = { exec = [\"probe\"] }", "swinit.toml:3:11: services.a.ready.exec: 'probe' was not found on PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)"),
+        ("[services.a]\ncommand = [\"app\"]\nhealth = { exec = [\"probe\"] }", "swinit.toml:3:12: services.a.health.exec: 'probe' was not found on PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)"),
+        ("[events]\non-fatal = [\"page-me\"]\n[services.a]\ncommand = [\"app\"]", "swinit.toml:2:1: events.on-fatal: 'page-me' was not found on PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)"),
         ("[services.a]\ncommand = [\"app\"]\nstderr = { file = \"/ro/a.log\" }", "swinit.toml:3:12: services.a.stderr.file: cannot write log files in '/ro'"),
     ])
     func machineProblems(text: String, expected: String) {

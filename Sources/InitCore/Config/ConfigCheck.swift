@@ -27,6 +27,10 @@ public enum ConfigCheck {
             out.append(ConfigDiagnostic(file: file, position: position, keyPath: keyPath, message: message, severity: severity))
         }
         let searchPath = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        func checkProgram(_ command: [String], _ keyPath: String, path: String) {
+            guard let program = command.first, !program.isEmpty, !lookup.findsExecutable(program, searchPath: path) else { return }
+            report(keyPath, program.contains("/") ? "'\(program)' is not an executable file" : "'\(program)' was not found on PATH (\(path))")
+        }
         for s in loaded.configuration.services where !s.isMain {
             let base = s.task != nil ? "tasks.\(s.name)" : "services.\(s.name)"
             if case .failure(let failure) = lookup.accounts.identity(user: s.user, group: s.group) {
@@ -40,12 +44,15 @@ public enum ConfigCheck {
             if let workdir = s.workdir, !lookup.isSearchableDirectory(workdir) {
                 report(base + ".workdir", "'\(workdir)' is not a directory swinit can enter")
             }
-            if let program = s.command.first, !program.isEmpty {
-                let path = s.environment.last { $0.name == "PATH" }?.value ?? searchPath
-                if !lookup.findsExecutable(program, searchPath: path) {
-                    report(base + ".command", program.contains("/") ? "'\(program)' is not an executable file" : "'\(program)' was not found on PATH (\(path))")
-                }
+            // Hooks and exec probes run with the service's environment, so with its PATH.
+            let path = s.environment.last { $0.name == "PATH" }?.value ?? searchPath
+            checkProgram(s.command, base + ".command", path: path)
+            for event in HookEvent.allCases {
+                guard let hook = s.lifecycle.hooks[event] else { continue }
+                checkProgram(hook.command, base + (event.isEvent ? ".events." : ".") + event.key, path: path)
             }
+            if case .exec(let command)? = s.lifecycle.ready?.check { checkProgram(command, base + ".ready.exec", path: path) }
+            if case .exec(let command)? = s.lifecycle.health?.check { checkProgram(command, base + ".health.exec", path: path) }
             if let envFile = s.envFile, !lookup.isReadableFile(envFile) {
                 report(base + ".env-file", "'\(envFile)' cannot be read")
             }
@@ -57,6 +64,9 @@ public enum ConfigCheck {
             let base = s.task != nil ? "tasks.\(s.name)" : "services.\(s.name)"
             if let zone = s.task?.timezone, lookup.timeZone(zone) == nil { report(base + ".timezone", "unknown time zone '\(zone)' (no zoneinfo file)") }
             if let zone = s.window?.timezone, lookup.timeZone(zone) == nil { report(base + ".window.timezone", "unknown time zone '\(zone)' (no zoneinfo file)") }
+        }
+        for event in HookEvent.allCases {
+            if let hook = loaded.configuration.settings.events[event] { checkProgram(hook.command, "events." + event.key, path: searchPath) }
         }
         for (key, mode) in [("stdout", loaded.configuration.settings.stdout), ("stderr", loaded.configuration.settings.stderr)] {
             if case .file(let path, _, _) = mode { checkLogPath(path, key, lookup, report) }
