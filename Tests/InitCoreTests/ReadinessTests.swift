@@ -393,6 +393,25 @@ struct HookTests {
         #expect(world.hooks(second, "app").last?.record?.status == .signaled(9, coreDumped: false))
     }
 
+    @Test("events say why when the status does not: a readiness failure, and giving up")
+    func eventReasons() {
+        var settings = GlobalSettings()
+        for event in [HookEvent.exit, .restart, .fatal] { settings.events[event] = HookCommand(command: ["notify-\(event.rawValue)"]) }
+        var world = FakeWorld([service("db") {
+            $0.lifecycle.ready = ready(.notify, timeout: .seconds(5)); $0.startRetries = 0; $0.backoff.initial = .zero
+        }], settings: settings)
+        world.send(.boot)
+        _ = world.fireNextDeadline()                       // not ready: stopped
+        let hooks = world.hooks(world.exit("db", .exited(0)), "db")
+        #expect(hooks.map(\.event) == [.exit, .fatal])
+        #expect(hooks[0].record?.reason == "not ready within 5s")
+        #expect(hooks[1].record?.reason == "not ready within 5s; gave up after 1 quick exits in a row (start-retries = 0)")
+        // A plain crash: the exit status says it all.
+        var plain = FakeWorld([service("app") { $0.backoff.initial = .zero }], settings: settings)
+        plain.send(.boot)
+        #expect(plain.hooks(plain.exit("app", .exited(3)), "app").map(\.record?.reason) == [nil, nil])
+    }
+
     @Test("shutdown waits for hooks still running (bounded by their timeouts)")
     func shutdownWaitsForHooks() {
         var world = FakeWorld([service("app") { $0.lifecycle.hooks[.postStop] = HookCommand(command: ["cleanup"], timeout: .seconds(3)) }])

@@ -400,7 +400,8 @@ extension Supervisor {
             let restarts = units[id].restarts
             units[id].lastExit = .exited(0)
             crashed(id, .exited(0), uptime: .zero, now: now, failed: true, &out)
-            processEnded(id, pid: nil, status: nil, restartsBefore: restarts, now: now, &out)
+            processEnded(id, pid: nil, status: nil, reason: "the pid file names pid \(pid), which is not this service's daemon",
+                         restartsBefore: restarts, now: now, &out)
         case .found(let pid):
             units[id].life.daemonAdopted = true
             unitByPid[pid] = id
@@ -424,12 +425,15 @@ extension Supervisor {
             let restarts = units[id].restarts
             units[id].lastExit = .exited(0)
             crashed(id, .exited(0), uptime: .zero, now: now, failed: true, &out)
-            processEnded(id, pid: nil, status: nil, restartsBefore: restarts, now: now, &out)
+            processEnded(id, pid: nil, status: nil, reason: "no daemon to supervise: \(reason)", restartsBefore: restarts, now: now, &out)
         }
     }
 
-    /// After a main process ended (or a start failed): checks stop, event hooks run.
-    mutating func processEnded(_ id: UnitID, pid: Int32?, status: WaitStatus?, restartsBefore: Int, now: Instant, _ out: inout [Action]) {
+    /// After a main process ended (or a start failed): checks stop, event hooks run. `reason`:
+    /// why, when the exit status alone does not say (a failed start, a readiness or health
+    /// failure); the events' `reason` field.
+    mutating func processEnded(_ id: UnitID, pid: Int32?, status: WaitStatus?, reason: String? = nil, restartsBefore: Int,
+                               now: Instant, _ out: inout [Action]) {
         // A launcher handing over to its daemon has not ended the service.
         if units[id].state == .spawning && units[id].life.pidFileSerial != nil { return }
         stopChecks(id, &out)
@@ -440,14 +444,16 @@ extension Supervisor {
         units[id].life.drainUntil = nil
         units[id].life.signalAfterStopCommand = nil
         if pid != nil {
-            _ = runHook(id, .exit, record: eventRecord(id, .exit, pid: pid, status: status, reason: nil), now: now, &out)
+            _ = runHook(id, .exit, record: eventRecord(id, .exit, pid: pid, status: status, reason: reason), now: now, &out)
             if units[id].config.lifecycle.hooks[.postStop] != nil { _ = runHook(id, .postStop, record: nil, now: now, &out) }
         }
         if units[id].restarts > restartsBefore {
-            _ = runHook(id, .restart, record: eventRecord(id, .restart, pid: pid, status: status, reason: nil), now: now, &out)
+            _ = runHook(id, .restart, record: eventRecord(id, .restart, pid: pid, status: status, reason: reason), now: now, &out)
         }
         if case .fatal = units[id].state {
-            _ = runHook(id, .fatal, record: eventRecord(id, .fatal, pid: pid, status: status, reason: nil), now: now, &out)
+            let gaveUp = "gave up after \(units[id].quickFailures) quick exits in a row (start-retries = \(units[id].config.startRetries ?? 0))"
+            let why = reason.map { $0 + "; " + gaveUp } ?? gaveUp
+            _ = runHook(id, .fatal, record: eventRecord(id, .fatal, pid: pid, status: status, reason: why), now: now, &out)
         }
     }
 
@@ -490,7 +496,7 @@ extension Supervisor {
                 let restarts = units[id].restarts
                 units[id].lastExit = status
                 crashed(id, status, uptime: .zero, now: now, failed: true, &out)
-                processEnded(id, pid: nil, status: status, restartsBefore: restarts, now: now, &out)
+                processEnded(id, pid: nil, status: status, reason: "pre-start failed (\(status))", restartsBefore: restarts, now: now, &out)
             }
         case .preStop:
             guard units[id].life.preStopSerial == serial else { return }

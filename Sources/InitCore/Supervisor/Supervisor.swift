@@ -145,12 +145,14 @@ public struct Supervisor: Sendable {
         case .spawnFailed(let id, let failure):
             let restarts = units[id].restarts
             spawnFailed(id, failure, now: now, &out)
-            processEnded(id, pid: nil, status: .exited(failure.exitCode), restartsBefore: restarts, now: now, &out)
+            processEnded(id, pid: nil, status: .exited(failure.exitCode), reason: failure.reason, restartsBefore: restarts, now: now, &out)
         case .childExited(let pid, let status):
             if let id = unitByPid.removeValue(forKey: pid) {
                 let restarts = units[id].restarts
+                // A stop swinit began because the unit failed (readiness, health, watchdog).
+                let reason = units[id].life.failure?.reason
                 unitExited(id, status, now: now, &out)
-                processEnded(id, pid: pid, status: status, restartsBefore: restarts, now: now, &out)
+                processEnded(id, pid: pid, status: status, reason: reason, restartsBefore: restarts, now: now, &out)
             } else {
                 helperExited(pid: pid, status, now: now, &out)
             }
