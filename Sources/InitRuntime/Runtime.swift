@@ -46,6 +46,9 @@ public final class Runtime {
     private let reloader: ConfigReloader?
     /// The control FIFOs and status.json (Control/); nil until `openControl`, or without one.
     var control: ControlChannel? = nil
+    /// Where `run` opens the control channel: after the boot's spawns, so the main program
+    /// does not wait for a directory, a FIFO and their syscalls (it runs meanwhile).
+    public var controlSettings: ControlSettings? = nil
     /// Rewrite status.json on state changes (config mode: sidecars read it). A single `--`
     /// program is answered through the FIFO only, which keeps its start as cheap as tini's.
     public var writesStatusFile = true
@@ -95,6 +98,10 @@ public final class Runtime {
     public func run() -> Int32 {
         defer { lifecycle.cleanUp() }
         dispatch(.boot)
+        if let settings = controlSettings, exitCode == nil {
+            controlSettings = nil
+            openControl(settings)
+        }
         while exitCode == nil {
             let ready: [Readiness]
             do {
