@@ -149,6 +149,16 @@ final class ConsoleWriter {
         return nil
     }
 
+    /// Writes `bytes` straight to the descriptor when nothing is pending before them, which
+    /// saves copying them into the buffer; returns how many went out. 0 when bytes are pending
+    /// or on EAGAIN or an error: the caller appends the rest, and `flush` meets and handles
+    /// whatever the descriptor says.
+    func writeDirectly(_ bytes: UnsafeRawBufferPointer, pendingBefore: Int) -> Int {
+        guard pendingBefore == 0, !waiting, !broken, let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+        let n = isSocket ? send(fd, base, bytes.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) : write(fd, base, bytes.count)
+        return max(n, 0)
+    }
+
     /// Before exit: writes until everything is out or `deadline` passes, waiting with poll
     /// (the loop is over). Bounded by the deadline; what is left stays pending.
     func writeOut(until deadline: InitCore.Instant, _ loop: EventLoop) {

@@ -404,7 +404,11 @@ public final class OutputRouter {
                     if r.lines > 0 {
                         run.flush(into: &ring)
                         ring.append(block: UnsafeRawBufferPointer(start: rest.baseAddress, count: r.consumed), lines: r.lines)
-                        rendered.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<r.written])) }
+                        rendered.withUnsafeBytes { all in
+                            let block = UnsafeRawBufferPointer(rebasing: all[0..<r.written])
+                            let sent = writer.writeDirectly(block, pendingBefore: out.count - writer.head)
+                            if sent < block.count { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[sent...])) }
+                        }
                         offset += r.consumed
                         room = hasRoom()
                         continue
