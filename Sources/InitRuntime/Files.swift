@@ -27,14 +27,14 @@ public func pathExists(_ path: String) -> Bool {
     return stat(path, &st) == 0
 }
 
-/// The process environment: its `NAME=VALUE` entries in order (passed on to the children as
-/// they are), and NAME → VALUE for lookups, the last entry winning as in a shell's export.
+/// The process environment: its `NAME=VALUE` entries in order, as bytes (passed on to the
+/// children exactly as they came, UTF-8 or not), and NAME → VALUE for lookups, the last entry winning as in a shell's export.
 /// Built from the bytes in one pass: splitting Strings costs several times as much at every
 /// start.
-public func currentEnvironment() -> (entries: [String], variables: [String: String]) {
+public func currentEnvironment() -> (entries: [[UInt8]], variables: [String: String]) {
     var count = 0
     while environ[count] != nil { count += 1 }
-    var entries: [String] = []
+    var entries: [[UInt8]] = []
     entries.reserveCapacity(count)
     var variables: [String: String] = [:]
     variables.reserveCapacity(count)
@@ -43,7 +43,7 @@ public func currentEnvironment() -> (entries: [String], variables: [String: Stri
         let length = strlen(entry)
         entry.withMemoryRebound(to: UInt8.self, capacity: length) { base in
             let text = UnsafeBufferPointer(start: base, count: length)
-            entries.append(String(decoding: text, as: UTF8.self))
+            entries.append(Array(text))
             if let eq = text.firstIndex(of: UInt8(ascii: "=")) {
                 variables[String(decoding: UnsafeBufferPointer(rebasing: text[..<eq]), as: UTF8.self)] =
                     String(decoding: UnsafeBufferPointer(rebasing: text[(eq + 1)...]), as: UTF8.self)

@@ -46,8 +46,8 @@ public final class LifecycleRuntime {
     public func prepare(_ request: inout SpawnRequest, for unit: Unit) {
         let life = unit.config.lifecycle
         if life.usesNotifySocket, let path = notifySocket(for: unit) {
-            setVariable(&request, "NOTIFY_SOCKET", path)
-            if let watchdog = life.watchdog { setVariable(&request, "WATCHDOG_USEC", String(watchdog.nanoseconds / 1000)) }
+            request.setVariable("NOTIFY_SOCKET", path)
+            if let watchdog = life.watchdog { request.setVariable("WATCHDOG_USEC", String(watchdog.nanoseconds / 1000)) }
         }
         if case .descriptor(let target)? = life.ready?.check {
             closeReadyPipe(unit.id)
@@ -78,10 +78,6 @@ public final class LifecycleRuntime {
         childEnds.removeAll()
     }
 
-    private func setVariable(_ request: inout SpawnRequest, _ name: String, _ value: String) {
-        request.environment.removeAll { $0.hasPrefix(name + "=") }
-        request.environment.append(name + "=" + value)
-    }
 
     private func notifySocket(for unit: Unit) -> String? {
         if let existing = notifySockets[unit.id] { return existing.path }
@@ -200,8 +196,8 @@ public final class LifecycleRuntime {
         case .failure(let failure): return .failure(failure)
         }
         request.argv = argv
-        if let event { setVariable(&request, "SWINIT_EVENT", event.rawValue) }
-        setVariable(&request, "SWINIT_SERVICE", unit.name)
+        if let event { request.setVariable("SWINIT_EVENT", event.rawValue) }
+        request.setVariable("SWINIT_SERVICE", unit.name)
         request.newSession = false
         request.processGroup = true
         request.foregroundTerminal = nil

@@ -7,8 +7,10 @@ public struct LaunchContext {
     /// The directory swinit was started in: the children's default working directory
     /// (swinit itself moves to "/" so it never pins a mount).
     public var workdir: String?
-    /// `NAME=VALUE` entries, in order.
-    public var environment: [String]
+    /// `NAME=VALUE` entries, in order, as the bytes they came as.
+    public var environment: [[UInt8]]
+    /// The `--` program's argv as the bytes it came as (empty without one).
+    public var rawProgram: [[UInt8]] = []
     /// stdin, when it is a terminal whose foreground is ours (`docker run -it`).
     public var terminal: Int32?
     public var newSession: Bool
@@ -16,7 +18,7 @@ public struct LaunchContext {
     public var listenDescriptors: Int32
     public var isPID1: Bool
 
-    public init(workdir: String?, environment: [String], terminal: Int32?, newSession: Bool,
+    public init(workdir: String?, environment: [[UInt8]], terminal: Int32?, newSession: Bool,
                 listenDescriptors: Int32, isPID1: Bool) {
         self.workdir = workdir
         self.environment = environment
@@ -310,13 +312,9 @@ public final class Runtime {
     /// entries) are read now, so a restart sees their current contents.
     private func makeRequest(for unit: Unit) -> Result<SpawnRequest, SpawnFailure> {
         let config = unit.config
-        var environment = context.environment
-        func set(_ name: String, _ value: String) {
-            let entry = name + "=" + value
-            let prefix = entry.utf8.prefix(name.utf8.count + 1)
-            environment.removeAll { $0.utf8.starts(with: prefix) }
-            environment.append(entry)
-        }
+        var request = SpawnRequest(argv: config.command, environment: context.environment)
+        func set(_ name: String, _ value: String) { request.setVariable(name, value) }
+        if config.isMain && context.rawProgram.count == config.command.count { request.rawArguments = context.rawProgram }
         var identity: Accounts.Identity? = nil
         if (config.user != nil || config.group != nil) && geteuid() == 0 {
             switch accounts.identity(user: config.user, group: config.group) {
@@ -342,7 +340,6 @@ public final class Runtime {
         for (name, value) in config.environment { set(name, value) }
         if let instance = unit.instance { set("SWINIT_INSTANCE", String(instance)) }
         if !config.isMain { set("SWINIT_SERVICE", unit.name) }
-        var request = SpawnRequest(argv: config.command, environment: environment)
         if let identity { request.identity = (identity.uid, identity.gid, identity.groups) }
         request.rlimits = config.rlimits.compactMap { limit in
             ResourceLimit.resources[limit.name].map { (resource: $0, soft: limit.soft, hard: limit.hard) }

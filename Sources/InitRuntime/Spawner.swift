@@ -5,7 +5,12 @@ import InitCore
 /// Everything needed to start one process, in Swift types. `spawn` turns it into C once.
 public struct SpawnRequest {
     public var argv: [String]
-    public var environment: [String]            // "NAME=value"
+    /// The exact bytes of argv, when they came from swinit's own command line (the `--`
+    /// program): an argument that is not UTF-8 reaches the program unchanged. `argv` still
+    /// finds the executable and names it in messages.
+    public var rawArguments: [[UInt8]]? = nil
+    /// "NAME=value" entries as bytes: inherited ones are passed on exactly as they came.
+    public var environment: [[UInt8]]
     public var workdir: String? = nil
     public var newSession = false
     public var processGroup = true
@@ -22,9 +27,16 @@ public struct SpawnRequest {
     /// Rewrite LISTEN_PID in the environment to the child's pid (socket activation).
     public var rewriteListenPid = false
 
-    public init(argv: [String], environment: [String]) {
+    public init(argv: [String], environment: [[UInt8]]) {
         self.argv = argv
         self.environment = environment
+    }
+
+    /// Sets NAME=value, replacing any entry for NAME.
+    public mutating func setVariable(_ name: String, _ value: String) {
+        let prefix = Array((name + "=").utf8)
+        environment.removeAll { $0.starts(with: prefix) }
+        environment.append(prefix + Array(value.utf8))
     }
 }
 
@@ -44,10 +56,10 @@ public enum Spawner {
             let code = failure.code
             return .failure(SpawnFailure(step: "exec", errno: code, reason: SystemError.describe(code), notFound: code == ENOENT))
         }
-        let argv = CStringArray(request.argv)
+        let argv = CStringArray(request.rawArguments ?? request.argv.map { Array($0.utf8) })
         var environment = request.environment
-        let listenSlot = request.rewriteListenPid ? environment.firstIndex { $0.hasPrefix("LISTEN_PID=") } : nil
-        if let listenSlot { environment[listenSlot] = "LISTEN_PID=0000000000" }
+        let listenSlot = request.rewriteListenPid ? environment.firstIndex { $0.starts(with: Array("LISTEN_PID=".utf8)) } : nil
+        if let listenSlot { environment[listenSlot] = Array("LISTEN_PID=0000000000".utf8) }
         let envp = CStringArray(environment)
         defer { argv.free(); envp.free() }
         let fdMap = request.descriptors.flatMap { [$0.source, $0.target] }
@@ -105,9 +117,10 @@ public enum Spawner {
 
     /// execvp's search, done in the parent: a name without '/' is looked up on the child's PATH.
     /// ENOENT when nothing is found, EACCES when only non-executable files are.
-    static func resolve(_ program: String, environment: [String]) -> Result<String, Errno> {
+    static func resolve(_ program: String, environment: [[UInt8]]) -> Result<String, Errno> {
         if program.contains("/") { return .success(program) }
-        let pathVariable = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? defaultPath
+        let pathVariable = environment.last { $0.starts(with: Array("PATH=".utf8)) }
+            .map { String(decoding: $0.dropFirst(5), as: UTF8.self) } ?? defaultPath
         var sawNonExecutable = false
         for directory in pathVariable.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
@@ -142,15 +155,22 @@ struct CStringArray {
     let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
     let count: Int
 
-    init(_ strings: [String]) {
+    /// NUL-terminated copies of `strings` (bytes as they are; a NUL inside ends that string,
+    /// as it would for the kernel).
+    init(_ strings: [[UInt8]]) {
         count = strings.count
         pointer = .allocate(capacity: strings.count + 1)
-        for (i, s) in strings.enumerated() { pointer[i] = strdup(s) }
+        for (i, s) in strings.enumerated() {
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: s.count + 1)
+            s.withUnsafeBytes { copy.initialize(from: $0.bindMemory(to: CChar.self).baseAddress!, count: s.count) }
+            copy[s.count] = 0
+            pointer[i] = copy
+        }
         pointer[strings.count] = nil
     }
 
     func free() {
-        for i in 0..<count { Glibc.free(pointer[i]) }
+        for i in 0..<count { pointer[i]?.deallocate() }
         pointer.deallocate()
     }
 }

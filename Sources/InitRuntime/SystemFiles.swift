@@ -15,7 +15,7 @@ public struct SystemFiles: SystemLookup {
     public var isRoot: Bool { geteuid() == 0 }
 
     public func findsExecutable(_ program: String, searchPath: String) -> Bool {
-        if case .success = Spawner.resolve(program, environment: ["PATH=" + searchPath]) {
+        if case .success = Spawner.resolve(program, environment: [Array(("PATH=" + searchPath).utf8)]) {
             var st = stat()
             return program.contains("/") ? stat(program, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(program, X_OK) == 0 : true
         }

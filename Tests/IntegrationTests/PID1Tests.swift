@@ -349,6 +349,17 @@ struct PID1Tests {
             return settled ?? ProcFS.descriptors(pid)
         }
 
+        @Test("argv and environment bytes that are not UTF-8 reach the program unchanged, as with tini")
+        func rawBytes() async throws {
+            let controlDirectory = try TemporaryDirectory("swinit-raw")
+            let process = try TestProcess(Fixtures.python("rawbytes.py", "launch", Paths.swinit),
+                                          environment: ["SWINIT_CONTROL_DIR": controlDirectory.path])
+            defer { process.terminate() }
+            #expect(try await process.waitForValue(after: "argv ") == "ff61")
+            #expect(try await process.waitForValue(after: "env ") == "fe62")
+            #expect(try await process.waitForExit() == .exited(0))
+        }
+
         @Test("the child starts with no blocked, ignored or pending signals and only descriptors 0-2, in the original directory",
               arguments: LaunchMode.allCases)
         func cleanChild(mode: LaunchMode) async throws {

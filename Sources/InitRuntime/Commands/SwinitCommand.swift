@@ -33,7 +33,7 @@ public enum SwinitCommand {
         }
     }
 
-    static func run(_ options: LaunchOptions, environment: [String], variables: [String: String]) -> Int32 {
+    static func run(_ options: LaunchOptions, environment: [[UInt8]], variables: [String: String]) -> Int32 {
         var options = options
         // The children start in this directory; swinit itself moves to "/" below, so reloads
         // must find the same files by absolute paths.
@@ -77,9 +77,10 @@ public enum SwinitCommand {
         }
         if workdir != nil { _ = chdir("/") }
 
-        let context = LaunchContext(
+        var context = LaunchContext(
             workdir: workdir, environment: environment, terminal: foregroundTerminal(),
             newSession: options.newSession, listenDescriptors: listenDescriptors, isPID1: isPID1)
+        context.rawProgram = rawProgram(count: options.program.count)
         var supervisor = Supervisor(configuration: configuration, policy: options.signals)
         supervisor.logLevel = console.maximumLevel
         do {
@@ -173,6 +174,17 @@ public enum SwinitCommand {
               let count = variables["LISTEN_FDS"].flatMap({ Int32($0) }),
               count > 0, count <= 250 else { return 0 }   // within CS_MAX_FD_MAP with 0-2
         return count
+    }
+
+    /// The last `count` entries of our argv, as bytes: the `--` program always ends the
+    /// command line, and CommandLine.arguments has replaced bytes that are not UTF-8.
+    static func rawProgram(count: Int) -> [[UInt8]] {
+        let argc = Int(CommandLine.argc)
+        guard count > 0, count < argc else { return [] }
+        return (argc - count..<argc).map { i in
+            guard let arg = CommandLine.unsafeArgv[i] else { return [] }
+            return Array(UnsafeRawBufferPointer(start: arg, count: strlen(arg)))
+        }
     }
 
     /// stdin when it is a terminal and our process group is in its foreground.
