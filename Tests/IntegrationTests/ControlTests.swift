@@ -479,6 +479,20 @@ struct ControlTests {
         #expect(swinit.stop() == 0)
     }
 
+    @Test("logs of a service with instances are asked per instance", .timeLimit(.minutes(1)))
+    func logsPerInstance() throws {
+        let swinit = try ControlInstance(config: """
+            [services.web]
+            command = ["/bin/sh", "-c", "echo hello from $SWINIT_INSTANCE; exec sleep 1000"]
+            instances = 2
+            """)
+        try controlEventually(10, "web.1 to write its line") { swinit.initctl(["logs", "web.1"]).out.contains("hello from 1") }
+        let both = swinit.initctl(["logs", "web"])
+        #expect(both.status == 1 && both.err.contains("web has 2 instances, each with its own output: ask for one of web.0, web.1"), "\(both)")
+        let one = swinit.initctl(["logs", "web.0", "-n", "5"])
+        #expect(one.status == 0 && one.out == "hello from 0\n", "\(one)")
+    }
+
     @Test("a client that never reads (or never opens) its reply is dropped after the bound and delays no one", .timeLimit(.minutes(2)))
     func slowClients() throws {
         // 60 units: a status reply of ~20 KB, more than the slow client's 4 KiB pipe.

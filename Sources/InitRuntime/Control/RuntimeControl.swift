@@ -53,6 +53,12 @@ extension Runtime {
             let (ok, message) = reloadRequested()
             return ControlReply(ok: ok, message: message)
         case .logs(let query):
+            // One ring per unit, and lines carry no time to merge them by: ask per instance.
+            let ids = supervisor.units(named: query.name)
+            if ids.count > 1 {
+                let names = ids.map { supervisor.units[$0].name }
+                return .failed("\(query.name) has \(ids.count) instances, each with its own output: ask for one of \(names.joined(separator: ", "))")
+            }
             guard let slice = recentLines(unit: query.name, count: query.count, after: query.after) else {
                 return .failed("\(query.name) writes straight to swinit's output (stdout/stderr = \"inherit\"): swinit keeps no copy of it")
             }
@@ -89,7 +95,6 @@ extension Runtime {
     /// `initctl logs`: up to `count` lines of `unit`'s output, the last ones, or those from
     /// sequence number `after` on (`-f`). nil while no output ring exists.
     func recentLines(unit: String, count: Int, after: UInt64?) -> LogSlice? {
-        // The first unit of the name: a service with instances is asked per instance ("web.1").
         guard let output, let id = supervisor.units(named: unit).first, output.keepsOutput(of: id) else { return nil }
         let appended = output.appendedLines(unit: id)
         guard let after else { return LogSlice(lines: output.recentLines(unit: id, count: count), next: appended) }
