@@ -324,7 +324,8 @@ public final class OutputRouter {
         case .output:
             let index = Int(readiness.token.id)
             guard index < streams.count, let s = streams[index] else { return }
-            drain(s, reads: 1)
+            // One read per report; after its process ended, on to EAGAIN for the last partial line.
+            drain(s, reads: s.processEnded ? 16 : 1)
         case .console:
             flushConsole(readiness.token.id == stdoutWriter.id ? stdoutWriter : stderrWriter)
         default:
