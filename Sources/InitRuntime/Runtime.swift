@@ -48,9 +48,6 @@ public final class Runtime {
     private let reloader: ConfigReloader?
     /// The control FIFOs and status.json (Control/); nil until `openControl`, or without one.
     var control: ControlChannel? = nil
-    /// Where `run` opens the control channel: after the boot's spawns, so the main program
-    /// does not wait for a directory, a FIFO and their syscalls (it runs meanwhile).
-    public var controlSettings: ControlSettings? = nil
     /// Rewrite status.json on state changes (config mode: sidecars read it). A single `--`
     /// program is answered through the FIFO only, which keeps its start as cheap as tini's.
     public var writesStatusFile = true
@@ -100,10 +97,6 @@ public final class Runtime {
     public func run() -> Int32 {
         defer { lifecycle.cleanUp() }
         dispatch(.boot)
-        if let settings = controlSettings, exitCode == nil {
-            controlSettings = nil
-            openControl(settings)
-        }
         while exitCode == nil {
             let ready: [Readiness]
             do {
@@ -281,6 +274,8 @@ public final class Runtime {
         let result: Result<Int32, SpawnFailure>
         switch makeRequest(for: unit) {
         case .success(var request):
+            // The main program's own argv as it came (hooks and probes have their own argv).
+            if unit.config.isMain && context.rawProgram.count == request.argv.count { request.rawArguments = context.rawProgram }
             lifecycle.prepare(&request, for: unit)
             result = Spawner.spawn(request)
             lifecycle.spawnFinished()
@@ -314,7 +309,6 @@ public final class Runtime {
         let config = unit.config
         var request = SpawnRequest(argv: config.command, environment: context.environment)
         func set(_ name: String, _ value: String) { request.setVariable(name, value) }
-        if config.isMain && context.rawProgram.count == config.command.count { request.rawArguments = context.rawProgram }
         var identity: Accounts.Identity? = nil
         if (config.user != nil || config.group != nil) && geteuid() == 0 {
             switch accounts.identity(user: config.user, group: config.group) {

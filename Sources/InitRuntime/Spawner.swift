@@ -67,8 +67,12 @@ public enum Spawner {
         let limits = request.rlimits.map { rlimit(rlim_cur: rlim_t($0.soft ?? UInt64.max), rlim_max: rlim_t($0.hard ?? UInt64.max)) }
         let groups = request.identity?.groups ?? []
         var stage: Int32 = 0, error: Int32 = 0
-        let pid: pid_t = path.withCString { cPath in
-            (request.workdir ?? "").withCString { cWorkdir in
+        // A path given with a '/' is exec'd as the bytes it came as (it may not be UTF-8).
+        let rawPath = program.contains("/") ? request.rawArguments?.first : nil
+        let execPath = (rawPath ?? Array(path.utf8)).map { CChar(bitPattern: $0) } + [0]
+        let pid: pid_t = execPath.withUnsafeBufferPointer { pathBuffer in
+            let cPath = pathBuffer.baseAddress!
+            return (request.workdir ?? "").withCString { cWorkdir in
                 fdMap.withUnsafeBufferPointer { fds in
                     resources.withUnsafeBufferPointer { res in
                         limits.withUnsafeBufferPointer { lims in

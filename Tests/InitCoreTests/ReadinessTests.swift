@@ -536,7 +536,6 @@ struct LifecycleFormatTests {
         ("health = { exec = \"true\", on-unhealthy = \"panic\" }", "is not one of"),
         ("health = { file-age = { path = \"/x\" } }", "missing key 'max-age'"),
         ("ready-timeout = \"5s\"", "has no effect without 'ready'"),
-        ("start-timeout = \"5s\"", "has no effect without 'ready'"),
         ("ready = { fd = 3 }\nready-timeout = \"5s\"\nstart-timeout = \"5s\"", "another name for 'ready-timeout'"),
         ("pre-start = 3", "expected a command"),
         ("events = { on-exitt = \"x\" }", "did you mean 'on-exit'"),
@@ -545,5 +544,12 @@ struct LifecycleFormatTests {
     func invalid(snippet: String, message: String) {
         let loaded = ConfigLoader.load(bytes: Array("[services.s]\ncommand = \"s\"\n\(snippet)\n".utf8), file: "t.toml", environment: [:])
         #expect(loaded.errors.contains { $0.message.contains(message) }, "\(loaded.errors.map(\.message))")
+    }
+
+    @Test("start-timeout without ready is a warning: earlier versions accepted it")
+    func startTimeoutAlone() {
+        let loaded = ConfigLoader.load(bytes: Array("[services.s]\ncommand = \"s\"\nstart-timeout = \"5s\"\n".utf8), file: "t.toml", environment: [:])
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        #expect(loaded.warnings.contains { $0.message.contains("has no effect without 'ready'") }, "\(loaded.warnings)")
     }
 }

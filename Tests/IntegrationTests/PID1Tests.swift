@@ -360,6 +360,21 @@ struct PID1Tests {
             #expect(try await process.waitForExit() == .exited(0))
         }
 
+        @Test("an event hook for the -- program runs with its own argv, not the program's")
+        func hookArgvForMainProgram() async throws {
+            let dir = try TemporaryDirectory("swinit-hook-argv")
+            let out = dir.file("hook.out")
+            let config = try dir.write("swinit.toml", """
+                [events]
+                on-exit = ["/bin/sh", "-c", "echo hook $0 > \(out)", "hookarg"]
+                """)
+            let process = try TestProcess([Paths.swinit, "--config", config, "--", "/bin/echo", "main-ran"],
+                                          environment: ["SWINIT_CONTROL_DIR": dir.file("ctl")])
+            defer { process.terminate() }
+            #expect(try await process.waitForExit() == .exited(0))
+            #expect(ProcFS.readText(out) == "hook hookarg\n")
+        }
+
         @Test("the child starts with no blocked, ignored or pending signals and only descriptors 0-2, in the original directory",
               arguments: LaunchMode.allCases)
         func cleanChild(mode: LaunchMode) async throws {

@@ -35,9 +35,11 @@ extension Decoder {
             if let d = positiveDuration(t, "ready-interval", path: path) { ready.interval = d }
             life.ready = ready
         } else {
-            for key in ["ready-timeout", "start-timeout", "ready-interval"] where t[key] != nil {
+            for key in ["ready-timeout", "ready-interval"] where t[key] != nil {
                 error(t[key]!.position, path + "." + key, "has no effect without 'ready'")
             }
+            // A warning, not an error: earlier versions accepted it alone (and ignored it).
+            if let node = t["start-timeout"] { warning(node.position, path + ".start-timeout", "has no effect without 'ready'") }
         }
         if let node = t["health"] {
             let healthPath = path + ".health"

@@ -33,6 +33,8 @@ struct Helper: Sendable, Equatable {
     var deadline: Instant
     var timeout: TimeSpan
     var killed = false
+    /// Why it was killed, when not for its timeout.
+    var killedBecause: String? = nil
 }
 
 /// A stop swinit started because the unit failed: its exit goes through the restart policy.
@@ -171,7 +173,7 @@ extension Supervisor {
         for id in units.indices {
             guard let index = units[id].life.helpers.firstIndex(where: { $0.pid == pid }) else { continue }
             let helper = units[id].life.helpers.remove(at: index)
-            let detail = helper.killed ? "timed out after \(helper.timeout)" : "\(status)"
+            let detail = helper.killed ? helper.killedBecause ?? "timed out after \(helper.timeout)" : "\(status)"
             helperFinished(id, helper, status: status, detail: detail, now: now, &out)
             return
         }
@@ -451,8 +453,12 @@ extension Supervisor {
             _ = runHook(id, .restart, record: eventRecord(id, .restart, pid: pid, status: status, reason: reason), now: now, &out)
         }
         if case .fatal = units[id].state {
-            let gaveUp = "gave up after \(units[id].quickFailures) quick exits in a row (start-retries = \(units[id].config.startRetries ?? 0))"
-            let why = reason.map { $0 + "; " + gaveUp } ?? gaveUp
+            // Giving up after retries, or at once (the main program, start-retries = 0 met).
+            var why = reason
+            if let retries = units[id].config.startRetries, units[id].quickFailures > 0 {
+                let gaveUp = "gave up after \(units[id].quickFailures) quick exits in a row (start-retries = \(retries))"
+                why = reason.map { $0 + "; " + gaveUp } ?? gaveUp
+            }
             _ = runHook(id, .fatal, record: eventRecord(id, .fatal, pid: pid, status: status, reason: why), now: now, &out)
         }
     }

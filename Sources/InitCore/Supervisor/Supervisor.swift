@@ -468,6 +468,7 @@ public struct Supervisor: Sendable {
                         guard let pid = units[id].life.helpers[index].pid, !units[id].life.helpers[index].killed else { continue }
                         out.append(.kill(.group(pid), signal: Signals.kill))
                         units[id].life.helpers[index].killed = true
+                        units[id].life.helpers[index].killedBecause = "killed: SIG\(Signals.name(signal)) again while stopping"
                         units[id].life.helpers[index].deadline = now + Supervisor.helperKillGrace
                     }
                 }

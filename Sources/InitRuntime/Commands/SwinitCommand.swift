@@ -88,8 +88,9 @@ public enum SwinitCommand {
             let runtime = try Runtime(supervisor: supervisor, context: context, console: console, accounts: accounts, reloader: reloader)
             runtime.writesStatusFile = source.file != nil || variables["SWINIT_STATUS_FILE"].map(LaunchOptions.truthy) == true
             let groups = configuration.settings.controlGroup == nil ? accounts : SystemFiles().accounts
-            runtime.controlSettings = ControlSettings.resolve(option: options.controlDir, settings: configuration.settings,
-                                                              environment: variables, accounts: groups, console: console)
+            // Before anything starts: a service may run `initctl wait` as its first step.
+            runtime.openControl(ControlSettings.resolve(option: options.controlDir, settings: configuration.settings,
+                                                        environment: variables, accounts: groups, console: console))
             return runtime.run()
         } catch {
             console.log(.error, error.description)

@@ -425,7 +425,8 @@ public final class OutputRouter {
                 let taken = s.framer.feed(piece) { fragment in
                     run.record(fragment, into: &ring)
                     formatter.append(fragment, time: time, to: &out)
-                    return hasRoom()
+                    room = hasRoom()
+                    return room
                 }
                 offset += taken
                 if taken < piece.count { room = false }
