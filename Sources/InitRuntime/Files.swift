@@ -53,3 +53,9 @@ public func currentEnvironment() -> (entries: [[UInt8]], variables: [String: Str
     }
     return (entries, variables)
 }
+
+/// Colour on `fd` when it is a terminal, unless NO_COLOR is set (no-color.org) or TERM is
+/// "dumb": one rule for service output and initctl.
+func wantsColour(_ fd: Int32, _ variable: (String) -> String?) -> Bool {
+    isatty(fd) != 0 && variable("NO_COLOR") == nil && variable("TERM") != "dumb"
+}

@@ -58,7 +58,8 @@ public enum Spawner {
         }
         let argv = CStringArray(request.rawArguments ?? request.argv.map { Array($0.utf8) })
         var environment = request.environment
-        let listenSlot = request.rewriteListenPid ? environment.firstIndex { $0.starts(with: Array("LISTEN_PID=".utf8)) } : nil
+        let listenPrefix = Array("LISTEN_PID=".utf8)
+        let listenSlot = request.rewriteListenPid ? environment.firstIndex { $0.starts(with: listenPrefix) } : nil
         if let listenSlot { environment[listenSlot] = Array("LISTEN_PID=0000000000".utf8) }
         let envp = CStringArray(environment)
         defer { argv.free(); envp.free() }
@@ -123,7 +124,8 @@ public enum Spawner {
     /// ENOENT when nothing is found, EACCES when only non-executable files are.
     static func resolve(_ program: String, environment: [[UInt8]]) -> Result<String, Errno> {
         if program.contains("/") { return .success(program) }
-        let pathVariable = environment.last { $0.starts(with: Array("PATH=".utf8)) }
+        let pathPrefix = Array("PATH=".utf8)
+        let pathVariable = environment.last { $0.starts(with: pathPrefix) }
             .map { String(decoding: $0.dropFirst(5), as: UTF8.self) } ?? defaultPath
         var sawNonExecutable = false
         for directory in pathVariable.split(separator: ":", omittingEmptySubsequences: false) {

@@ -149,7 +149,7 @@ public enum Initctl {
         }
 
         var color: Bool {
-            isatty(1) != 0 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+            wantsColour(1) { environment[$0] }
         }
 
         func extras(_ snapshot: StatusSnapshot, sampler: inout ProcessSampler, interval: Bool, color: Bool) -> StatusTable.Extras {

@@ -173,11 +173,9 @@ public final class OutputRouter {
             stderrWriter = ConsoleWriter(target: 2, id: 2, inheritedByChildren: stderrShared)
         }
         stdoutWriter = stdout
-        // Colour on a terminal, unless NO_COLOR is set (no-color.org) or TERM is "dumb", as
-        // initctl decides.
-        let colour = getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) != "dumb" } ?? true
-        colourStdout = colour && isatty(1) != 0
-        colourStderr = colour && isatty(2) != 0
+        let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
+        colourStdout = wantsColour(1, variable)
+        colourStderr = wantsColour(2, variable)
         ownFormatter = LogFormatter(style: settings.stderr == .json ? .json : .prefix(colour: nil), unitName: "swinit",
                                     service: "swinit", instance: nil, stream: .stderr, nameWidth: nameWidth,
                                     timestamps: settings.logTimestamps)
